@@ -1,0 +1,259 @@
+//! Conversions from generated request messages to core inputs. Enum values
+//! are checked here; everything else (ARNs, names, templates) is validated
+//! by the core operation, which owns the rules.
+
+use crate::core::permissions::{
+    CreatePermissionInput, CreatePermissionVersionInput, DeletePermissionInput,
+    DeletePermissionVersionInput, GetPermissionInput, ListPermissionVersionsInput,
+    ListPermissionsInput, PermissionStatus, PermissionTypeFilter, ResourceOwner,
+    SetDefaultPermissionVersionInput, UpdatePermissionInput,
+};
+use crate::core::policy::{TemplateParameterDecl, TemplateParameterType};
+use crate::core::resource_types::{ListResourceTypesInput, RegionScopeFilter};
+use crate::core::tagging::{TagResourceInput, TagTarget, UntagResourceInput};
+use crate::core::PageInput;
+use crate::error::Error;
+use crate::pb::v1 as pb;
+
+fn bad_enum(member: &str, value: i32) -> Error {
+    Error::InvalidParameter(format!("{value} is not a valid value for {member}."))
+}
+
+/// Reads an enum field: `None` for UNSPECIFIED, an error for unknown values.
+fn enum_field<E: TryFrom<i32>>(member: &str, value: i32) -> Result<Option<E>, Error> {
+    if value == 0 {
+        return Ok(None);
+    }
+    E::try_from(value)
+        .map(Some)
+        .map_err(|_| bad_enum(member, value))
+}
+
+fn page(max_results: Option<i32>, next_token: Option<String>) -> PageInput {
+    PageInput {
+        max_results,
+        next_token: next_token.filter(|t| !t.is_empty()),
+    }
+}
+
+fn tags(tags: Vec<pb::Tag>) -> Vec<(String, String)> {
+    tags.into_iter().map(|t| (t.key, t.value)).collect()
+}
+
+fn decls(
+    list: Vec<pb::PermissionTemplateParameterDeclaration>,
+) -> Result<Vec<TemplateParameterDecl>, Error> {
+    list.into_iter()
+        .map(|d| {
+            let kind = match enum_field::<pb::PermissionTemplateParameterType>(
+                "permissionTemplateParameters.type",
+                d.r#type,
+            )? {
+                None => {
+                    return Err(Error::missing("permissionTemplateParameters.type"));
+                }
+                Some(pb::PermissionTemplateParameterType::String) => TemplateParameterType::String,
+                Some(pb::PermissionTemplateParameterType::StringList) => {
+                    TemplateParameterType::StringList
+                }
+                Some(pb::PermissionTemplateParameterType::Unspecified) => unreachable!(),
+            };
+            Ok(TemplateParameterDecl {
+                name: d.name,
+                kind,
+                description: Some(d.description).filter(|s| !s.is_empty()),
+            })
+        })
+        .collect()
+}
+
+fn values(list: Vec<pb::PermissionTemplateParameterInput>) -> Vec<(String, Vec<String>)> {
+    list.into_iter().map(|p| (p.name, p.values)).collect()
+}
+
+/// A required integer member where 0 means absent.
+fn required_int(v: i32) -> Option<i32> {
+    Some(v).filter(|v| *v != 0)
+}
+
+fn permission_status(member: &str, v: i32) -> Result<Option<PermissionStatus>, Error> {
+    Ok(
+        enum_field::<pb::PermissionStatus>(member, v)?.map(|s| match s {
+            pb::PermissionStatus::Attachable => PermissionStatus::Attachable,
+            pb::PermissionStatus::Unattachable => PermissionStatus::Unattachable,
+            pb::PermissionStatus::Deleting => PermissionStatus::Deleting,
+            pb::PermissionStatus::Deleted => PermissionStatus::Deleted,
+            pb::PermissionStatus::Deprecated => PermissionStatus::Deprecated,
+            pb::PermissionStatus::Unspecified => unreachable!(),
+        }),
+    )
+}
+
+fn resource_owner(v: i32) -> Result<Option<ResourceOwner>, Error> {
+    Ok(
+        enum_field::<pb::ResourceOwner>("resourceOwner", v)?.map(|o| match o {
+            pb::ResourceOwner::Self_ => ResourceOwner::SelfAccount,
+            pb::ResourceOwner::OtherAccounts => ResourceOwner::OtherAccounts,
+            pb::ResourceOwner::Unspecified => unreachable!(),
+        }),
+    )
+}
+
+fn region_scope_filter(v: i32) -> Result<RegionScopeFilter, Error> {
+    Ok(
+        match enum_field::<pb::ResourceRegionScopeFilter>("resourceRegionScope", v)? {
+            None | Some(pb::ResourceRegionScopeFilter::All) => RegionScopeFilter::All,
+            Some(pb::ResourceRegionScopeFilter::Regional) => RegionScopeFilter::Regional,
+            Some(pb::ResourceRegionScopeFilter::Global) => RegionScopeFilter::Global,
+            Some(pb::ResourceRegionScopeFilter::Unspecified) => unreachable!(),
+        },
+    )
+}
+
+impl TryFrom<pb::CreatePermissionRequest> for CreatePermissionInput {
+    type Error = Error;
+    fn try_from(r: pb::CreatePermissionRequest) -> Result<Self, Error> {
+        Ok(CreatePermissionInput {
+            name: r.name,
+            resource_type: r.resource_type,
+            policy_template: r.policy_template,
+            parameters: decls(r.permission_template_parameters)?,
+            tags: tags(r.tags),
+        })
+    }
+}
+
+impl TryFrom<pb::CreatePermissionVersionRequest> for CreatePermissionVersionInput {
+    type Error = Error;
+    fn try_from(r: pb::CreatePermissionVersionRequest) -> Result<Self, Error> {
+        Ok(CreatePermissionVersionInput {
+            permission_arn: r.permission_arn,
+            policy_template: r.policy_template,
+            parameters: decls(r.permission_template_parameters)?,
+        })
+    }
+}
+
+impl TryFrom<pb::GetPermissionRequest> for GetPermissionInput {
+    type Error = Error;
+    fn try_from(r: pb::GetPermissionRequest) -> Result<Self, Error> {
+        Ok(GetPermissionInput {
+            permission_arn: r.permission_arn,
+            permission_version: r.permission_version,
+            parameter_values: values(r.permission_template_parameters),
+        })
+    }
+}
+
+impl TryFrom<pb::ListPermissionsRequest> for ListPermissionsInput {
+    type Error = Error;
+    fn try_from(r: pb::ListPermissionsRequest) -> Result<Self, Error> {
+        let permission_type =
+            match enum_field::<pb::PermissionTypeFilter>("permissionType", r.permission_type)? {
+                None | Some(pb::PermissionTypeFilter::All) => PermissionTypeFilter::All,
+                Some(pb::PermissionTypeFilter::AwsManaged) => PermissionTypeFilter::AwsManaged,
+                Some(pb::PermissionTypeFilter::CustomerManaged) => {
+                    PermissionTypeFilter::CustomerManaged
+                }
+                Some(pb::PermissionTypeFilter::Unspecified) => unreachable!(),
+            };
+        Ok(ListPermissionsInput {
+            resource_type: r.resource_type.filter(|s| !s.is_empty()),
+            permission_type,
+            permission_status: permission_status("permissionStatus", r.permission_status)?,
+            resource_owner: resource_owner(r.resource_owner)?,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::ListPermissionVersionsRequest> for ListPermissionVersionsInput {
+    type Error = Error;
+    fn try_from(r: pb::ListPermissionVersionsRequest) -> Result<Self, Error> {
+        Ok(ListPermissionVersionsInput {
+            permission_arn: r.permission_arn,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::SetDefaultPermissionVersionRequest> for SetDefaultPermissionVersionInput {
+    type Error = Error;
+    fn try_from(r: pb::SetDefaultPermissionVersionRequest) -> Result<Self, Error> {
+        Ok(SetDefaultPermissionVersionInput {
+            permission_arn: r.permission_arn,
+            permission_version: required_int(r.permission_version),
+        })
+    }
+}
+
+impl TryFrom<pb::DeletePermissionVersionRequest> for DeletePermissionVersionInput {
+    type Error = Error;
+    fn try_from(r: pb::DeletePermissionVersionRequest) -> Result<Self, Error> {
+        Ok(DeletePermissionVersionInput {
+            permission_arn: r.permission_arn,
+            permission_version: required_int(r.permission_version),
+        })
+    }
+}
+
+impl TryFrom<pb::DeletePermissionRequest> for DeletePermissionInput {
+    type Error = Error;
+    fn try_from(r: pb::DeletePermissionRequest) -> Result<Self, Error> {
+        Ok(DeletePermissionInput {
+            permission_arn: r.permission_arn,
+        })
+    }
+}
+
+impl TryFrom<pb::UpdatePermissionRequest> for UpdatePermissionInput {
+    type Error = Error;
+    fn try_from(r: pb::UpdatePermissionRequest) -> Result<Self, Error> {
+        let status =
+            enum_field::<pb::UpdatePermissionStatus>("status", r.status)?.map(|s| match s {
+                pb::UpdatePermissionStatus::Attachable => PermissionStatus::Attachable,
+                pb::UpdatePermissionStatus::Deprecated => PermissionStatus::Deprecated,
+                pb::UpdatePermissionStatus::Unspecified => unreachable!(),
+            });
+        Ok(UpdatePermissionInput {
+            permission_arn: r.permission_arn,
+            status,
+        })
+    }
+}
+
+impl TryFrom<pb::ListResourceTypesRequest> for ListResourceTypesInput {
+    type Error = Error;
+    fn try_from(r: pb::ListResourceTypesRequest) -> Result<Self, Error> {
+        Ok(ListResourceTypesInput {
+            scope: region_scope_filter(r.resource_region_scope)?,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::TagResourceRequest> for TagResourceInput {
+    type Error = Error;
+    fn try_from(r: pb::TagResourceRequest) -> Result<Self, Error> {
+        Ok(TagResourceInput {
+            target: TagTarget {
+                resource_share_arn: r.resource_share_arn,
+                resource_arn: r.resource_arn,
+            },
+            tags: tags(r.tags),
+        })
+    }
+}
+
+impl TryFrom<pb::UntagResourceRequest> for UntagResourceInput {
+    type Error = Error;
+    fn try_from(r: pb::UntagResourceRequest) -> Result<Self, Error> {
+        Ok(UntagResourceInput {
+            target: TagTarget {
+                resource_share_arn: r.resource_share_arn,
+                resource_arn: r.resource_arn,
+            },
+            tag_keys: r.tag_keys,
+        })
+    }
+}

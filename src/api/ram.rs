@@ -1,0 +1,354 @@
+//! `ram.v1.ResourceAccessManager`: one line per operation, each delegating
+//! to a core operation through the helpers of [`Shared`].
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use crate::api::Shared;
+use crate::core::{permissions, resource_types, tagging};
+use crate::pb::v1 as pb;
+use crate::pb::v1::resource_access_manager_server::ResourceAccessManager;
+
+/// The RAM service.
+#[derive(Debug, Clone)]
+pub struct RamService {
+    shared: Arc<Shared>,
+}
+
+impl RamService {
+    pub fn new(shared: Arc<Shared>) -> RamService {
+        RamService { shared }
+    }
+}
+
+type Rpc<T> = Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl ResourceAccessManager for RamService {
+    async fn accept_resource_share_invitation(
+        &self,
+        req: Request<pb::AcceptResourceShareInvitationRequest>,
+    ) -> Rpc<pb::AcceptResourceShareInvitationResponse> {
+        let _ = req;
+        self.shared.unimplemented("AcceptResourceShareInvitation")
+    }
+
+    async fn associate_resource_share(
+        &self,
+        req: Request<pb::AssociateResourceShareRequest>,
+    ) -> Rpc<pb::AssociateResourceShareResponse> {
+        let _ = req;
+        self.shared.unimplemented("AssociateResourceShare")
+    }
+
+    async fn associate_resource_share_permission(
+        &self,
+        req: Request<pb::AssociateResourceSharePermissionRequest>,
+    ) -> Rpc<pb::AssociateResourceSharePermissionResponse> {
+        let _ = req;
+        self.shared
+            .unimplemented("AssociateResourceSharePermission")
+    }
+
+    async fn create_permission(
+        &self,
+        req: Request<pb::CreatePermissionRequest>,
+    ) -> Rpc<pb::CreatePermissionResponse> {
+        self.shared
+            .command("CreatePermission", req, permissions::create_permission)
+            .await
+    }
+
+    async fn create_permission_version(
+        &self,
+        req: Request<pb::CreatePermissionVersionRequest>,
+    ) -> Rpc<pb::CreatePermissionVersionResponse> {
+        self.shared
+            .command(
+                "CreatePermissionVersion",
+                req,
+                permissions::create_permission_version,
+            )
+            .await
+    }
+
+    async fn create_resource_share(
+        &self,
+        req: Request<pb::CreateResourceShareRequest>,
+    ) -> Rpc<pb::CreateResourceShareResponse> {
+        let _ = req;
+        self.shared.unimplemented("CreateResourceShare")
+    }
+
+    async fn delete_permission(
+        &self,
+        req: Request<pb::DeletePermissionRequest>,
+    ) -> Rpc<pb::DeletePermissionResponse> {
+        self.shared
+            .command("DeletePermission", req, permissions::delete_permission)
+            .await
+    }
+
+    async fn delete_permission_version(
+        &self,
+        req: Request<pb::DeletePermissionVersionRequest>,
+    ) -> Rpc<pb::DeletePermissionVersionResponse> {
+        self.shared
+            .command(
+                "DeletePermissionVersion",
+                req,
+                permissions::delete_permission_version,
+            )
+            .await
+    }
+
+    async fn delete_resource_share(
+        &self,
+        req: Request<pb::DeleteResourceShareRequest>,
+    ) -> Rpc<pb::DeleteResourceShareResponse> {
+        let _ = req;
+        self.shared.unimplemented("DeleteResourceShare")
+    }
+
+    async fn disassociate_resource_share(
+        &self,
+        req: Request<pb::DisassociateResourceShareRequest>,
+    ) -> Rpc<pb::DisassociateResourceShareResponse> {
+        let _ = req;
+        self.shared.unimplemented("DisassociateResourceShare")
+    }
+
+    async fn disassociate_resource_share_permission(
+        &self,
+        req: Request<pb::DisassociateResourceSharePermissionRequest>,
+    ) -> Rpc<pb::DisassociateResourceSharePermissionResponse> {
+        let _ = req;
+        self.shared
+            .unimplemented("DisassociateResourceSharePermission")
+    }
+
+    async fn enable_sharing_with_aws_organization(
+        &self,
+        req: Request<pb::EnableSharingWithAwsOrganizationRequest>,
+    ) -> Rpc<pb::EnableSharingWithAwsOrganizationResponse> {
+        let _ = req;
+        self.shared
+            .unimplemented("EnableSharingWithAwsOrganization")
+    }
+
+    async fn get_permission(
+        &self,
+        req: Request<pb::GetPermissionRequest>,
+    ) -> Rpc<pb::GetPermissionResponse> {
+        self.shared
+            .query("GetPermission", req, permissions::get_permission)
+            .await
+    }
+
+    async fn get_resource_policies(
+        &self,
+        req: Request<pb::GetResourcePoliciesRequest>,
+    ) -> Rpc<pb::GetResourcePoliciesResponse> {
+        let _ = req;
+        self.shared.unimplemented("GetResourcePolicies")
+    }
+
+    async fn get_resource_share_associations(
+        &self,
+        req: Request<pb::GetResourceShareAssociationsRequest>,
+    ) -> Rpc<pb::GetResourceShareAssociationsResponse> {
+        let _ = req;
+        self.shared.unimplemented("GetResourceShareAssociations")
+    }
+
+    async fn get_resource_share_invitations(
+        &self,
+        req: Request<pb::GetResourceShareInvitationsRequest>,
+    ) -> Rpc<pb::GetResourceShareInvitationsResponse> {
+        let _ = req;
+        self.shared.unimplemented("GetResourceShareInvitations")
+    }
+
+    async fn get_resource_shares(
+        &self,
+        req: Request<pb::GetResourceSharesRequest>,
+    ) -> Rpc<pb::GetResourceSharesResponse> {
+        let _ = req;
+        self.shared.unimplemented("GetResourceShares")
+    }
+
+    async fn list_pending_invitation_resources(
+        &self,
+        req: Request<pb::ListPendingInvitationResourcesRequest>,
+    ) -> Rpc<pb::ListPendingInvitationResourcesResponse> {
+        let _ = req;
+        self.shared.unimplemented("ListPendingInvitationResources")
+    }
+
+    async fn list_permission_associations(
+        &self,
+        req: Request<pb::ListPermissionAssociationsRequest>,
+    ) -> Rpc<pb::ListPermissionAssociationsResponse> {
+        let _ = req;
+        self.shared.unimplemented("ListPermissionAssociations")
+    }
+
+    async fn list_permission_versions(
+        &self,
+        req: Request<pb::ListPermissionVersionsRequest>,
+    ) -> Rpc<pb::ListPermissionVersionsResponse> {
+        self.shared
+            .query(
+                "ListPermissionVersions",
+                req,
+                permissions::list_permission_versions,
+            )
+            .await
+    }
+
+    async fn list_permissions(
+        &self,
+        req: Request<pb::ListPermissionsRequest>,
+    ) -> Rpc<pb::ListPermissionsResponse> {
+        self.shared
+            .query("ListPermissions", req, permissions::list_permissions)
+            .await
+    }
+
+    async fn list_principals(
+        &self,
+        req: Request<pb::ListPrincipalsRequest>,
+    ) -> Rpc<pb::ListPrincipalsResponse> {
+        let _ = req;
+        self.shared.unimplemented("ListPrincipals")
+    }
+
+    async fn list_replace_permission_associations_work(
+        &self,
+        req: Request<pb::ListReplacePermissionAssociationsWorkRequest>,
+    ) -> Rpc<pb::ListReplacePermissionAssociationsWorkResponse> {
+        let _ = req;
+        self.shared
+            .unimplemented("ListReplacePermissionAssociationsWork")
+    }
+
+    async fn list_resource_share_permissions(
+        &self,
+        req: Request<pb::ListResourceSharePermissionsRequest>,
+    ) -> Rpc<pb::ListResourceSharePermissionsResponse> {
+        let _ = req;
+        self.shared.unimplemented("ListResourceSharePermissions")
+    }
+
+    async fn list_resource_types(
+        &self,
+        req: Request<pb::ListResourceTypesRequest>,
+    ) -> Rpc<pb::ListResourceTypesResponse> {
+        self.shared
+            .query(
+                "ListResourceTypes",
+                req,
+                resource_types::list_resource_types,
+            )
+            .await
+    }
+
+    async fn list_resources(
+        &self,
+        req: Request<pb::ListResourcesRequest>,
+    ) -> Rpc<pb::ListResourcesResponse> {
+        let _ = req;
+        self.shared.unimplemented("ListResources")
+    }
+
+    async fn list_source_associations(
+        &self,
+        req: Request<pb::ListSourceAssociationsRequest>,
+    ) -> Rpc<pb::ListSourceAssociationsResponse> {
+        let _ = req;
+        self.shared.unimplemented("ListSourceAssociations")
+    }
+
+    async fn promote_permission_created_from_policy(
+        &self,
+        req: Request<pb::PromotePermissionCreatedFromPolicyRequest>,
+    ) -> Rpc<pb::PromotePermissionCreatedFromPolicyResponse> {
+        let _ = req;
+        self.shared
+            .unimplemented("PromotePermissionCreatedFromPolicy")
+    }
+
+    async fn promote_resource_share_created_from_policy(
+        &self,
+        req: Request<pb::PromoteResourceShareCreatedFromPolicyRequest>,
+    ) -> Rpc<pb::PromoteResourceShareCreatedFromPolicyResponse> {
+        let _ = req;
+        self.shared
+            .unimplemented("PromoteResourceShareCreatedFromPolicy")
+    }
+
+    async fn reject_resource_share_invitation(
+        &self,
+        req: Request<pb::RejectResourceShareInvitationRequest>,
+    ) -> Rpc<pb::RejectResourceShareInvitationResponse> {
+        let _ = req;
+        self.shared.unimplemented("RejectResourceShareInvitation")
+    }
+
+    async fn replace_permission_associations(
+        &self,
+        req: Request<pb::ReplacePermissionAssociationsRequest>,
+    ) -> Rpc<pb::ReplacePermissionAssociationsResponse> {
+        let _ = req;
+        self.shared.unimplemented("ReplacePermissionAssociations")
+    }
+
+    async fn set_default_permission_version(
+        &self,
+        req: Request<pb::SetDefaultPermissionVersionRequest>,
+    ) -> Rpc<pb::SetDefaultPermissionVersionResponse> {
+        self.shared
+            .command(
+                "SetDefaultPermissionVersion",
+                req,
+                permissions::set_default_permission_version,
+            )
+            .await
+    }
+
+    async fn tag_resource(
+        &self,
+        req: Request<pb::TagResourceRequest>,
+    ) -> Rpc<pb::TagResourceResponse> {
+        self.shared
+            .mutate("TagResource", req, tagging::tag_resource)
+            .await
+    }
+
+    async fn untag_resource(
+        &self,
+        req: Request<pb::UntagResourceRequest>,
+    ) -> Rpc<pb::UntagResourceResponse> {
+        self.shared
+            .mutate("UntagResource", req, tagging::untag_resource)
+            .await
+    }
+
+    async fn update_permission(
+        &self,
+        req: Request<pb::UpdatePermissionRequest>,
+    ) -> Rpc<pb::UpdatePermissionResponse> {
+        self.shared
+            .command("UpdatePermission", req, permissions::update_permission)
+            .await
+    }
+
+    async fn update_resource_share(
+        &self,
+        req: Request<pb::UpdateResourceShareRequest>,
+    ) -> Rpc<pb::UpdateResourceShareResponse> {
+        let _ = req;
+        self.shared.unimplemented("UpdateResourceShare")
+    }
+}

@@ -1,0 +1,93 @@
+//! Server configuration: command-line flags, each also readable from a
+//! `RAMD_<FLAG>` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+/// How callers are identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMode {
+    /// `x-ram-account-id` metadata names the caller (development, or behind a
+    /// mesh that already authenticated it).
+    Header,
+    /// `authorization: Bearer <token>` checked against `--tokens-file`.
+    Token,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Every flag of the `ramd` binary.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "ramd",
+    version,
+    about = "A self-hosted AWS Resource Access Manager (RAM) over gRPC"
+)]
+pub struct Config {
+    /// Address to serve gRPC on (RAM, Admin, health and reflection services).
+    #[arg(long, env = "RAMD_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+
+    /// Directory for durable state. Durable storage is not implemented yet:
+    /// the directory is accepted but state lives in memory.
+    #[arg(long, env = "RAMD_DATA_DIR", default_value = "./ramd-data")]
+    pub data_dir: PathBuf,
+
+    /// Keep all state in memory only.
+    #[arg(long, env = "RAMD_EPHEMERAL")]
+    pub ephemeral: bool,
+
+    /// The AWS Region this server plays.
+    #[arg(long, env = "RAMD_REGION", default_value = "us-east-1")]
+    pub region: String,
+
+    /// The AWS partition used in ARNs.
+    #[arg(long, env = "RAMD_PARTITION", default_value = "aws")]
+    pub partition: String,
+
+    /// The account used when a call names none (header mode).
+    #[arg(long, env = "RAMD_DEFAULT_ACCOUNT", default_value = "123456789012")]
+    pub default_account: String,
+
+    /// How callers are identified.
+    #[arg(long, env = "RAMD_AUTH", value_enum, default_value = "header")]
+    pub auth: AuthMode,
+
+    /// JSON file of bearer tokens (token mode).
+    #[arg(long, env = "RAMD_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
+
+    /// Time moves only through the Admin AdvanceClock RPC (for tests).
+    #[arg(long, env = "RAMD_MANUAL_CLOCK")]
+    pub manual_clock: bool,
+
+    /// Log line format.
+    #[arg(long, env = "RAMD_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// How long a graceful shutdown waits for in-flight calls, in seconds.
+    #[arg(long, env = "RAMD_GRACE_PERIOD", default_value_t = 30)]
+    pub grace_period: u64,
+
+    /// Quota: customer managed permissions per account in the Region.
+    #[arg(long, env = "RAMD_QUOTA_PERMISSIONS", default_value_t = 1500)]
+    pub quota_permissions: usize,
+
+    /// Quota: customer managed permissions per account and resource type.
+    #[arg(long, env = "RAMD_QUOTA_PERMISSIONS_PER_TYPE", default_value_t = 10)]
+    pub quota_permissions_per_type: usize,
+}
+
+impl Config {
+    /// A configuration with every default, for tests and embedding.
+    pub fn for_tests() -> Config {
+        Config::parse_from(["ramd", "--ephemeral", "--listen", "127.0.0.1:0"])
+    }
+}

@@ -1,0 +1,32 @@
+//! The domain: RAM's objects and operations, transport-free and synchronous.
+//!
+//! An operation is `fn op(state: &mut State | &State, ctx: &Ctx, input) ->
+//! Result<Output, Error>`. It validates everything before it mutates, so a
+//! failed operation leaves the state untouched. Nothing here knows gRPC.
+
+pub mod arn;
+pub mod catalog;
+pub mod clock;
+pub mod idempotency;
+pub mod page;
+pub mod permissions;
+pub mod policy;
+pub mod resource_types;
+pub mod state;
+pub mod tagging;
+pub mod tags;
+
+/// The paging members of a list request, as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageInput {
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+/// One page of a list result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Present when more items follow.
+    pub next_token: Option<String>,
+}

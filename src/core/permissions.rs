@@ -1,0 +1,844 @@
+//! Managed permissions: the AWS managed ones of the catalogue (read-only) and
+//! customer managed ones that accounts create, version, deprecate and delete.
+//!
+//! Operations: CreatePermission, CreatePermissionVersion, GetPermission,
+//! ListPermissions, ListPermissionVersions, SetDefaultPermissionVersion,
+//! DeletePermissionVersion, DeletePermission, UpdatePermission.
+//!
+//! Invariants of a customer managed `Permission`: it has at least one
+//! version; `default_version` names one of them; version numbers only grow
+//! (`last_version` is the highest ever issued, so numbers are never reused);
+//! at most `Limits::versions_per_permission` versions exist at once.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use chrono::{DateTime, Utc};
+
+use crate::core::arn::{PermissionArn, PermissionOwner};
+use crate::core::catalog::{Catalog, ManagedPermissionInfo, ResourceTypeInfo};
+use crate::core::clock::Ctx;
+use crate::core::page::{MaxResultsError, Pager};
+use crate::core::policy::{self, TemplateParameterDecl};
+use crate::core::state::State;
+use crate::core::tags::{self, Tags};
+use crate::core::{Page, PageInput};
+use crate::error::{Error, Result};
+
+/// `permissionType` of a permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermissionType {
+    AwsManaged,
+    CustomerManaged,
+}
+
+/// `permissionType` filter of ListPermissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PermissionTypeFilter {
+    #[default]
+    All,
+    AwsManaged,
+    CustomerManaged,
+}
+
+/// `featureSet` of a permission (and of a resource share).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeatureSet {
+    CreatedFromPolicy,
+    PromotingToStandard,
+    #[default]
+    Standard,
+}
+
+/// `status` of a permission version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermissionStatus {
+    Attachable,
+    Unattachable,
+    Deleting,
+    Deleted,
+    Deprecated,
+}
+
+/// Who owns an object, relative to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceOwner {
+    SelfAccount,
+    OtherAccounts,
+}
+
+/// One version of a customer managed permission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub template: String,
+    pub parameters: Vec<TemplateParameterDecl>,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+}
+
+/// A customer managed permission (STANDARD or CREATED_FROM_POLICY).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    pub arn: String,
+    pub name: String,
+    pub owner: String,
+    /// The catalogue's canonical display name (`ec2:Subnet`).
+    pub resource_type: String,
+    pub feature_set: FeatureSet,
+    /// Set by UpdatePermission(DEPRECATED): no new attachments.
+    pub deprecated: bool,
+    pub versions: BTreeMap<u32, Version>,
+    pub default_version: u32,
+    /// The highest version number ever issued.
+    pub last_version: u32,
+    pub tags: Tags,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+}
+
+impl Permission {
+    fn version_status(&self, v: u32) -> PermissionStatus {
+        if v != self.default_version {
+            PermissionStatus::Unattachable
+        } else if self.deprecated {
+            PermissionStatus::Deprecated
+        } else {
+            PermissionStatus::Attachable
+        }
+    }
+
+    /// The default version's status: the permission's own status.
+    pub fn status(&self) -> PermissionStatus {
+        self.version_status(self.default_version)
+    }
+}
+
+/// What the API reports about one version of a permission
+/// (`ResourceSharePermissionSummary` / `ResourceSharePermissionDetail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionInfo {
+    pub arn: String,
+    pub version: u32,
+    pub default_version: bool,
+    pub name: String,
+    pub resource_type: String,
+    pub status: PermissionStatus,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+    pub is_resource_type_default: bool,
+    pub permission_type: PermissionType,
+    pub feature_set: FeatureSet,
+    pub tags: Tags,
+    /// `None` for AWS managed permissions, which no account owns.
+    pub resource_owner: Option<ResourceOwner>,
+    /// The policy template (rendered when parameter values were given).
+    pub template: String,
+    pub parameters: Vec<TemplateParameterDecl>,
+}
+
+/// A permission the caller may see: AWS managed (from the catalogue) or
+/// customer managed (from the state).
+#[derive(Debug, Clone, Copy)]
+pub enum PermissionRef<'a> {
+    Aws {
+        arn_partition: &'a str,
+        rt: &'a ResourceTypeInfo,
+        mp: &'a ManagedPermissionInfo,
+    },
+    Customer(&'a Permission),
+}
+
+impl<'a> PermissionRef<'a> {
+    pub fn arn(&self) -> String {
+        match self {
+            PermissionRef::Aws {
+                arn_partition, mp, ..
+            } => format!("arn:{arn_partition}:ram::aws:permission/{}", mp.name),
+            PermissionRef::Customer(p) => p.arn.clone(),
+        }
+    }
+
+    pub fn resource_type(&self) -> &'a str {
+        match self {
+            PermissionRef::Aws { rt, .. } => &rt.resource_type,
+            PermissionRef::Customer(p) => &p.resource_type,
+        }
+    }
+
+    pub fn default_version(&self) -> u32 {
+        match self {
+            PermissionRef::Aws { mp, .. } => mp.default_version,
+            PermissionRef::Customer(p) => p.default_version,
+        }
+    }
+
+    pub fn has_version(&self, v: u32) -> bool {
+        match self {
+            PermissionRef::Aws { mp, .. } => mp.versions.iter().any(|x| x.version == v),
+            PermissionRef::Customer(p) => p.versions.contains_key(&v),
+        }
+    }
+
+    /// The status of the permission (its default version).
+    pub fn status(&self) -> PermissionStatus {
+        match self {
+            PermissionRef::Aws { .. } => PermissionStatus::Attachable,
+            PermissionRef::Customer(p) => p.status(),
+        }
+    }
+
+    pub fn permission_type(&self) -> PermissionType {
+        match self {
+            PermissionRef::Aws { .. } => PermissionType::AwsManaged,
+            PermissionRef::Customer(_) => PermissionType::CustomerManaged,
+        }
+    }
+
+    /// The template and declared parameters of version `v`, if it exists.
+    pub fn template(&self, v: u32) -> Option<(&'a str, &'a [TemplateParameterDecl])> {
+        match self {
+            PermissionRef::Aws { mp, .. } => mp
+                .versions
+                .iter()
+                .find(|x| x.version == v)
+                .map(|x| (x.template.as_str(), &[][..])),
+            PermissionRef::Customer(p) => p
+                .versions
+                .get(&v)
+                .map(|x| (x.template.as_str(), x.parameters.as_slice())),
+        }
+    }
+
+    /// The report of version `v` (which must exist) as seen by `caller`.
+    pub fn info(&self, v: u32, caller: &str) -> PermissionInfo {
+        match self {
+            PermissionRef::Aws { rt, mp, .. } => {
+                let ver = mp
+                    .versions
+                    .iter()
+                    .find(|x| x.version == v)
+                    .or(mp.versions.last())
+                    .expect("catalogue permissions have versions");
+                PermissionInfo {
+                    arn: self.arn(),
+                    version: ver.version,
+                    default_version: ver.version == mp.default_version,
+                    name: mp.name.clone(),
+                    resource_type: rt.resource_type.clone(),
+                    status: if ver.version == mp.default_version {
+                        PermissionStatus::Attachable
+                    } else {
+                        PermissionStatus::Unattachable
+                    },
+                    creation_time: ver.creation_time,
+                    last_updated_time: ver.creation_time,
+                    is_resource_type_default: mp.is_resource_type_default,
+                    permission_type: PermissionType::AwsManaged,
+                    feature_set: FeatureSet::Standard,
+                    tags: Tags::new(),
+                    resource_owner: None,
+                    template: ver.template.clone(),
+                    parameters: Vec::new(),
+                }
+            }
+            PermissionRef::Customer(p) => {
+                let ver = &p.versions[&v];
+                PermissionInfo {
+                    arn: p.arn.clone(),
+                    version: v,
+                    default_version: v == p.default_version,
+                    name: p.name.clone(),
+                    resource_type: p.resource_type.clone(),
+                    status: p.version_status(v),
+                    creation_time: ver.creation_time,
+                    last_updated_time: ver.last_updated_time.max(p.last_updated_time),
+                    is_resource_type_default: false,
+                    permission_type: PermissionType::CustomerManaged,
+                    feature_set: p.feature_set,
+                    tags: p.tags.clone(),
+                    resource_owner: Some(if p.owner == caller {
+                        ResourceOwner::SelfAccount
+                    } else {
+                        ResourceOwner::OtherAccounts
+                    }),
+                    template: ver.template.clone(),
+                    parameters: ver.parameters.clone(),
+                }
+            }
+        }
+    }
+}
+
+fn not_found(arn: &str) -> Error {
+    Error::UnknownResource(format!("Permission {arn} could not be found."))
+}
+
+/// Finds a permission the caller may see: any AWS managed permission, and
+/// the customer managed permissions it owns. Another account's permission is
+/// reported exactly like a missing one.
+pub fn resolve<'a>(state: &'a State, ctx: &Ctx, arn: &str) -> Result<PermissionRef<'a>> {
+    let parsed = PermissionArn::parse(arn)?;
+    if parsed.partition != state.config.partition {
+        return Err(not_found(arn));
+    }
+    match &parsed.owner {
+        PermissionOwner::Aws => {
+            let (rt, mp) = Catalog::get()
+                .managed_permission(&parsed.name)
+                .ok_or_else(|| not_found(arn))?;
+            Ok(PermissionRef::Aws {
+                arn_partition: &state.config.partition,
+                rt,
+                mp,
+            })
+        }
+        PermissionOwner::Account(_) => {
+            let p = state.permissions.get(arn).ok_or_else(|| not_found(arn))?;
+            if p.owner != ctx.account {
+                return Err(not_found(arn));
+            }
+            Ok(PermissionRef::Customer(p))
+        }
+    }
+}
+
+/// Resolves a permission the caller owns and may change: refuses AWS managed
+/// permissions and (unless `allow_cfp`) CREATED_FROM_POLICY ones.
+fn resolve_own_mut<'a>(
+    state: &'a mut State,
+    ctx: &Ctx,
+    arn: &str,
+    op: &str,
+) -> Result<&'a mut Permission> {
+    match resolve(state, ctx, arn)? {
+        PermissionRef::Aws { .. } => {
+            return Err(Error::OperationNotPermitted(format!(
+                "{arn} is an AWS managed permission; {op} works only on customer managed permissions."
+            )))
+        }
+        PermissionRef::Customer(p) if p.feature_set != FeatureSet::Standard => {
+            return Err(Error::OperationNotPermitted(format!(
+                "{arn} was created from a resource-based policy; {op} is not permitted on it. Promote it with PromotePermissionCreatedFromPolicy first."
+            )))
+        }
+        PermissionRef::Customer(_) => {}
+    }
+    Ok(state
+        .permissions
+        .get_mut(arn)
+        .expect("resolved permission exists"))
+}
+
+/// Whether any resource share uses the permission (any version, or `version`).
+///
+/// Resource shares arrive with the sharing operations; until a share exists
+/// no permission is in use.
+pub fn in_use(_state: &State, _arn: &str, _version: Option<u32>) -> bool {
+    false
+}
+
+/// Checks a permission name: 1 to 36 of `[A-Za-z0-9_.-]`.
+pub fn validate_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::missing("name"));
+    }
+    if name.len() > 36
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    {
+        return Err(Error::InvalidParameter(format!(
+            "The permission name {name:?} is not valid: use 1 to 36 letters, digits, underscores, periods and hyphens."
+        )));
+    }
+    Ok(())
+}
+
+/// Looks a resource type up in the catalogue (case-insensitively).
+pub fn lookup_resource_type(resource_type: &str) -> Result<&'static ResourceTypeInfo> {
+    if resource_type.is_empty() {
+        return Err(Error::missing("resourceType"));
+    }
+    Catalog::get()
+        .resource_type(resource_type)
+        .ok_or_else(|| Error::InvalidParameter(format!("Invalid resource type: {resource_type}")))
+}
+
+/// Input of CreatePermission.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreatePermissionInput {
+    pub name: String,
+    pub resource_type: String,
+    pub policy_template: String,
+    pub parameters: Vec<TemplateParameterDecl>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// CreatePermission: a new customer managed permission, version 1 default.
+pub fn create_permission(
+    state: &mut State,
+    ctx: &Ctx,
+    input: CreatePermissionInput,
+) -> Result<PermissionInfo> {
+    validate_name(&input.name)?;
+    let rt = lookup_resource_type(&input.resource_type)?;
+    if input.policy_template.is_empty() {
+        return Err(Error::missing("policyTemplate"));
+    }
+    if !rt.supports_customer_managed_permissions {
+        return Err(Error::InvalidParameter(format!(
+            "Resource type {} does not support customer managed permissions.",
+            rt.resource_type
+        )));
+    }
+    let template = policy::validate_template(&input.policy_template, rt, &input.parameters)?;
+    let tags = tags::apply_tags(&Tags::new(), &input.tags)?;
+    let arn = state.permission_arn(&ctx.account, &input.name);
+    if state.permissions.contains_key(&arn) {
+        return Err(Error::PermissionAlreadyExists(format!(
+            "The permission {arn} already exists."
+        )));
+    }
+    let (total, of_type) = owned(state, &ctx.account)
+        .filter(|p| p.feature_set == FeatureSet::Standard)
+        .fold((0, 0), |(t, k), p| {
+            (t + 1, k + usize::from(p.resource_type == rt.resource_type))
+        });
+    let limits = &state.config.limits;
+    if total >= limits.permissions_per_account {
+        return Err(Error::PermissionLimitExceeded(format!(
+            "The account already has the maximum of {} customer managed permissions in this Region.",
+            limits.permissions_per_account
+        )));
+    }
+    if of_type >= limits.permissions_per_type {
+        return Err(Error::PermissionLimitExceeded(format!(
+            "The account already has the maximum of {} customer managed permissions for resource type {}.",
+            limits.permissions_per_type, rt.resource_type
+        )));
+    }
+    let permission = Permission {
+        arn: arn.clone(),
+        name: input.name,
+        owner: ctx.account.clone(),
+        resource_type: rt.resource_type.clone(),
+        feature_set: FeatureSet::Standard,
+        deprecated: false,
+        versions: BTreeMap::from([(
+            1,
+            Version {
+                template,
+                parameters: input.parameters,
+                creation_time: ctx.now,
+                last_updated_time: ctx.now,
+            },
+        )]),
+        default_version: 1,
+        last_version: 1,
+        tags,
+        creation_time: ctx.now,
+        last_updated_time: ctx.now,
+    };
+    let info = PermissionRef::Customer(&permission).info(1, &ctx.account);
+    state.permissions.insert(arn, permission);
+    Ok(info)
+}
+
+/// The customer managed permissions `account` owns, in ARN order.
+pub fn owned<'a>(state: &'a State, account: &str) -> impl Iterator<Item = &'a Permission> + 'a {
+    let prefix = state.permission_arn(account, "");
+    state
+        .permissions
+        .range(prefix.clone()..)
+        .take_while(move |(k, _)| k.starts_with(&prefix))
+        .map(|(_, p)| p)
+}
+
+/// Input of CreatePermissionVersion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreatePermissionVersionInput {
+    pub permission_arn: String,
+    pub policy_template: String,
+    pub parameters: Vec<TemplateParameterDecl>,
+}
+
+/// CreatePermissionVersion: a new version, which becomes the default.
+pub fn create_permission_version(
+    state: &mut State,
+    ctx: &Ctx,
+    input: CreatePermissionVersionInput,
+) -> Result<PermissionInfo> {
+    if input.permission_arn.is_empty() {
+        return Err(Error::missing("permissionArn"));
+    }
+    if input.policy_template.is_empty() {
+        return Err(Error::missing("policyTemplate"));
+    }
+    let max_versions = state.config.limits.versions_per_permission;
+    let p = resolve_own_mut(state, ctx, &input.permission_arn, "CreatePermissionVersion")?;
+    let rt = lookup_resource_type(&p.resource_type)?;
+    let template = policy::validate_template(&input.policy_template, rt, &input.parameters)?;
+    if p.versions.len() >= max_versions {
+        return Err(Error::PermissionVersionsLimitExceeded(format!(
+            "The permission {} already has the maximum of {max_versions} versions. Delete a version before you create another.",
+            p.arn
+        )));
+    }
+    let v = p.last_version + 1;
+    p.versions.insert(
+        v,
+        Version {
+            template,
+            parameters: input.parameters,
+            creation_time: ctx.now,
+            last_updated_time: ctx.now,
+        },
+    );
+    p.last_version = v;
+    p.default_version = v;
+    p.last_updated_time = ctx.now;
+    Ok(PermissionRef::Customer(p).info(v, &ctx.account))
+}
+
+/// Input of GetPermission.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GetPermissionInput {
+    pub permission_arn: String,
+    pub permission_version: Option<i32>,
+    pub parameter_values: Vec<(String, Vec<String>)>,
+}
+
+fn version_number(v: i32) -> Result<u32> {
+    u32::try_from(v).ok().filter(|v| *v >= 1).ok_or_else(|| {
+        Error::InvalidParameter(format!(
+            "The permission version {v} is not valid: versions are numbered from 1."
+        ))
+    })
+}
+
+/// GetPermission: one version (default: the default version) with its
+/// template, rendered when parameter values are supplied.
+pub fn get_permission(
+    state: &State,
+    ctx: &Ctx,
+    input: GetPermissionInput,
+) -> Result<PermissionInfo> {
+    if input.permission_arn.is_empty() {
+        return Err(Error::missing("permissionArn"));
+    }
+    let requested = input.permission_version.map(version_number).transpose()?;
+    let p = resolve(state, ctx, &input.permission_arn)?;
+    let v = requested.unwrap_or_else(|| p.default_version());
+    if !p.has_version(v) {
+        return Err(Error::UnknownResource(format!(
+            "Version {v} of permission {} could not be found.",
+            input.permission_arn
+        )));
+    }
+    let mut info = p.info(v, &ctx.account);
+    if !input.parameter_values.is_empty() {
+        if info.parameters.is_empty() {
+            return Err(Error::InvalidParameter(
+                "This permission declares no template parameters, so permissionTemplateParameters must be empty.".into(),
+            ));
+        }
+        info.template = policy::render_template_typed(
+            &info.template,
+            &info.parameters,
+            &input.parameter_values,
+        )?;
+    }
+    Ok(info)
+}
+
+/// Input of ListPermissions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPermissionsInput {
+    pub resource_type: Option<String>,
+    pub permission_type: PermissionTypeFilter,
+    pub permission_status: Option<PermissionStatus>,
+    pub resource_owner: Option<ResourceOwner>,
+    pub page: PageInput,
+}
+
+/// Every AWS managed permission of the catalogue, in ARN order.
+fn aws_permissions(state: &State) -> Vec<PermissionRef<'_>> {
+    let catalog = Catalog::get();
+    let mut all: Vec<PermissionRef<'_>> = catalog
+        .resource_types()
+        .iter()
+        .flat_map(|rt| {
+            rt.managed_permissions
+                .iter()
+                .map(move |mp| PermissionRef::Aws {
+                    arn_partition: &state.config.partition,
+                    rt,
+                    mp,
+                })
+        })
+        .collect();
+    all.sort_by_key(|p| p.arn());
+    all
+}
+
+/// ListPermissions: AWS managed permissions and the caller's customer managed
+/// ones (their default versions), in ARN order, filtered.
+pub fn list_permissions(
+    state: &State,
+    ctx: &Ctx,
+    input: ListPermissionsInput,
+) -> Result<Page<PermissionInfo>> {
+    let rt = input
+        .resource_type
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(lookup_resource_type)
+        .transpose()?;
+    let query = format!(
+        "type={:?};ptype={:?};status={:?};owner={:?}",
+        rt.map(|r| &r.resource_type),
+        input.permission_type,
+        input.permission_status,
+        input.resource_owner
+    );
+    let pager = Pager::start(
+        &state.tokens,
+        "ListPermissions",
+        &ctx.account,
+        &query,
+        input.page.max_results,
+        input.page.next_token.as_deref(),
+        MaxResultsError::InvalidParameter,
+    )?;
+    let after = pager.after().map(str::to_string);
+    let want_aws = input.permission_type != PermissionTypeFilter::CustomerManaged
+        && input.resource_owner.is_none();
+    let want_own = input.permission_type != PermissionTypeFilter::AwsManaged
+        && input.resource_owner != Some(ResourceOwner::OtherAccounts);
+    let aws = if want_aws {
+        aws_permissions(state)
+    } else {
+        Vec::new()
+    };
+    let own_prefix = state.permission_arn(&ctx.account, "");
+    let own_start = match &after {
+        Some(a) if *a > own_prefix => Bound::Excluded(a.clone()),
+        _ => Bound::Included(own_prefix.clone()),
+    };
+    let own = state
+        .permissions
+        .range((own_start, Bound::Unbounded))
+        .take_while(|(k, _)| k.starts_with(&own_prefix))
+        .filter(|_| want_own)
+        .map(|(_, p)| PermissionRef::Customer(p));
+    let items = aws
+        .into_iter()
+        .filter(|p| after.as_deref().is_none_or(|a| p.arn().as_str() > a))
+        .chain(own)
+        .filter(|p| rt.is_none_or(|rt| p.resource_type() == rt.resource_type))
+        .filter(|p| input.permission_status.is_none_or(|s| p.status() == s))
+        .map(|p| (p.arn(), p.info(p.default_version(), &ctx.account)));
+    let (items, next_token) = pager.finish(items);
+    Ok(Page { items, next_token })
+}
+
+/// Input of ListPermissionVersions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPermissionVersionsInput {
+    pub permission_arn: String,
+    pub page: PageInput,
+}
+
+/// ListPermissionVersions: every version of one permission, oldest first.
+pub fn list_permission_versions(
+    state: &State,
+    ctx: &Ctx,
+    input: ListPermissionVersionsInput,
+) -> Result<Page<PermissionInfo>> {
+    if input.permission_arn.is_empty() {
+        return Err(Error::missing("permissionArn"));
+    }
+    let p = resolve(state, ctx, &input.permission_arn)?;
+    let pager = Pager::start(
+        &state.tokens,
+        "ListPermissionVersions",
+        &ctx.account,
+        &input.permission_arn,
+        input.page.max_results,
+        input.page.next_token.as_deref(),
+        MaxResultsError::InvalidParameter,
+    )?;
+    let versions: Vec<u32> = match p {
+        PermissionRef::Aws { mp, .. } => mp.versions.iter().map(|v| v.version).collect(),
+        PermissionRef::Customer(c) => c.versions.keys().copied().collect(),
+    };
+    let key = |v: u32| format!("{v:010}");
+    let after = pager.after().map(str::to_string);
+    let items = versions
+        .into_iter()
+        .filter(|v| after.as_deref().is_none_or(|a| key(*v).as_str() > a))
+        .map(|v| (key(v), p.info(v, &ctx.account)));
+    let (items, next_token) = pager.finish(items);
+    Ok(Page { items, next_token })
+}
+
+/// Input of SetDefaultPermissionVersion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetDefaultPermissionVersionInput {
+    pub permission_arn: String,
+    pub permission_version: Option<i32>,
+}
+
+/// SetDefaultPermissionVersion: makes an existing version the default.
+/// Shares keep the version they use.
+pub fn set_default_permission_version(
+    state: &mut State,
+    ctx: &Ctx,
+    input: SetDefaultPermissionVersionInput,
+) -> Result<bool> {
+    if input.permission_arn.is_empty() {
+        return Err(Error::missing("permissionArn"));
+    }
+    let v = version_number(
+        input
+            .permission_version
+            .ok_or_else(|| Error::missing("permissionVersion"))?,
+    )?;
+    let p = resolve_own_mut(
+        state,
+        ctx,
+        &input.permission_arn,
+        "SetDefaultPermissionVersion",
+    )?;
+    if !p.versions.contains_key(&v) {
+        return Err(Error::InvalidParameter(format!(
+            "The permission {} has no version {v}.",
+            p.arn
+        )));
+    }
+    if p.default_version != v {
+        p.default_version = v;
+        p.last_updated_time = ctx.now;
+    }
+    Ok(true)
+}
+
+/// Input of DeletePermissionVersion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeletePermissionVersionInput {
+    pub permission_arn: String,
+    pub permission_version: Option<i32>,
+}
+
+/// DeletePermissionVersion: removes one version that is neither the default
+/// nor used by a resource share.
+pub fn delete_permission_version(
+    state: &mut State,
+    ctx: &Ctx,
+    input: DeletePermissionVersionInput,
+) -> Result<PermissionStatus> {
+    if input.permission_arn.is_empty() {
+        return Err(Error::missing("permissionArn"));
+    }
+    let v = version_number(
+        input
+            .permission_version
+            .ok_or_else(|| Error::missing("permissionVersion"))?,
+    )?;
+    let used = in_use(state, &input.permission_arn, Some(v));
+    let p = resolve_own_mut(state, ctx, &input.permission_arn, "DeletePermissionVersion")?;
+    if !p.versions.contains_key(&v) {
+        return Err(Error::InvalidParameter(format!(
+            "The permission {} has no version {v}.",
+            p.arn
+        )));
+    }
+    if p.versions.len() == 1 {
+        return Err(Error::OperationNotPermitted(format!(
+            "Version {v} is the only version of {}; delete the permission instead.",
+            p.arn
+        )));
+    }
+    if p.default_version == v {
+        return Err(Error::OperationNotPermitted(format!(
+            "Version {v} is the default version of {}. Make another version the default first.",
+            p.arn
+        )));
+    }
+    if used {
+        return Err(Error::OperationNotPermitted(format!(
+            "Version {v} of {} is used by a resource share. Move those shares to another version first.",
+            p.arn
+        )));
+    }
+    p.versions.remove(&v);
+    p.last_updated_time = ctx.now;
+    // AWS deletes asynchronously and reports DELETING; ramd completes at once.
+    Ok(PermissionStatus::Deleting)
+}
+
+/// Input of DeletePermission.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeletePermissionInput {
+    pub permission_arn: String,
+}
+
+/// DeletePermission: removes a customer managed permission and all its
+/// versions, if no resource share uses it.
+pub fn delete_permission(
+    state: &mut State,
+    ctx: &Ctx,
+    input: DeletePermissionInput,
+) -> Result<PermissionStatus> {
+    if input.permission_arn.is_empty() {
+        return Err(Error::missing("permissionArn"));
+    }
+    let used = in_use(state, &input.permission_arn, None);
+    let p = resolve_own_mut(state, ctx, &input.permission_arn, "DeletePermission")?;
+    if used {
+        return Err(Error::OperationNotPermitted(format!(
+            "The permission {} is attached to a resource share. Detach it before you delete it.",
+            p.arn
+        )));
+    }
+    let arn = p.arn.clone();
+    state.permissions.remove(&arn);
+    // AWS deletes asynchronously and reports DELETING; ramd completes at once.
+    Ok(PermissionStatus::Deleting)
+}
+
+/// Input of UpdatePermission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdatePermissionInput {
+    pub permission_arn: String,
+    /// ATTACHABLE or DEPRECATED; `None` when absent.
+    pub status: Option<PermissionStatus>,
+}
+
+/// UpdatePermission: deprecates a customer managed permission (no new
+/// attachments) or makes it attachable again.
+pub fn update_permission(
+    state: &mut State,
+    ctx: &Ctx,
+    input: UpdatePermissionInput,
+) -> Result<PermissionStatus> {
+    if input.permission_arn.is_empty() {
+        return Err(Error::missing("permissionArn"));
+    }
+    let deprecated = match input.status {
+        None => return Err(Error::missing("status")),
+        Some(PermissionStatus::Attachable) => false,
+        Some(PermissionStatus::Deprecated) => true,
+        Some(other) => {
+            return Err(Error::InvalidParameter(format!(
+                "The status {other:?} cannot be set: use ATTACHABLE or DEPRECATED."
+            )))
+        }
+    };
+    let p = resolve_own_mut(state, ctx, &input.permission_arn, "UpdatePermission")?;
+    if p.deprecated != deprecated {
+        p.deprecated = deprecated;
+        p.last_updated_time = ctx.now;
+    }
+    Ok(p.status())
+}

@@ -1,0 +1,95 @@
+//! The whole mutable state of a ramd server, and the configuration the core
+//! needs (Region, partition, quotas).
+//!
+//! Every collection is a `BTreeMap` keyed by ARN, so listings are ordered,
+//! pages are keyset ranges and snapshots are reproducible. The state sits
+//! behind one `std::sync::RwLock` in the api layer: operations are short and
+//! synchronous, and no lock is held across an `.await`.
+
+use std::collections::BTreeMap;
+
+use crate::core::idempotency;
+use crate::core::page::TokenCodec;
+use crate::core::permissions::Permission;
+
+/// Quotas, with the AWS defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Customer managed permissions per account in the Region.
+    pub permissions_per_account: usize,
+    /// Customer managed permissions per account and resource type.
+    pub permissions_per_type: usize,
+    /// Versions per customer managed permission.
+    pub versions_per_permission: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            permissions_per_account: 1500,
+            permissions_per_type: 10,
+            versions_per_permission: 5,
+        }
+    }
+}
+
+/// Where this server sits in AWS terms, and its quotas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreConfig {
+    pub region: String,
+    pub partition: String,
+    pub limits: Limits,
+}
+
+impl Default for CoreConfig {
+    fn default() -> CoreConfig {
+        CoreConfig {
+            region: "us-east-1".into(),
+            partition: "aws".into(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Everything a server knows.
+#[derive(Debug)]
+pub struct State {
+    pub config: CoreConfig,
+    /// Signs and checks pagination tokens.
+    pub tokens: TokenCodec,
+    /// Customer managed permissions (including CREATED_FROM_POLICY ones), by ARN.
+    pub permissions: BTreeMap<String, Permission>,
+    /// Remembered client tokens.
+    pub idempotency: idempotency::Store,
+}
+
+impl State {
+    /// An empty state; `token_key` signs pagination tokens.
+    pub fn new(config: CoreConfig, token_key: [u8; 32]) -> State {
+        State {
+            config,
+            tokens: TokenCodec::new(token_key),
+            permissions: BTreeMap::new(),
+            idempotency: idempotency::Store::default(),
+        }
+    }
+
+    /// Drops every object, keeping the configuration and token key.
+    pub fn reset(&mut self) {
+        self.permissions.clear();
+        self.idempotency = idempotency::Store::default();
+    }
+
+    /// The ARN of a customer managed permission of `account` in this Region.
+    pub fn permission_arn(&self, account: &str, name: &str) -> String {
+        format!(
+            "arn:{}:ram:{}:{}:permission/{}",
+            self.config.partition, self.config.region, account, name
+        )
+    }
+
+    /// The ARN of an AWS managed permission.
+    pub fn aws_permission_arn(&self, name: &str) -> String {
+        format!("arn:{}:ram::aws:permission/{}", self.config.partition, name)
+    }
+}

@@ -1,0 +1,89 @@
+//! TagResource and UntagResource: tags on resource shares and on customer
+//! managed permissions the caller owns.
+
+use crate::core::arn::{self, PermissionArn, PermissionOwner};
+use crate::core::clock::Ctx;
+use crate::core::state::State;
+use crate::core::tags::{self, Tags};
+use crate::error::{Error, Result};
+
+/// What TagResource / UntagResource act on: exactly one of the two ARNs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagTarget {
+    pub resource_share_arn: Option<String>,
+    pub resource_arn: Option<String>,
+}
+
+/// Input of TagResource.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagResourceInput {
+    pub target: TagTarget,
+    pub tags: Vec<(String, String)>,
+}
+
+/// Input of UntagResource.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UntagResourceInput {
+    pub target: TagTarget,
+    pub tag_keys: Vec<String>,
+}
+
+/// Finds the tag map of the target, refusing what the caller may not tag.
+fn target_tags<'a>(state: &'a mut State, ctx: &Ctx, target: &TagTarget) -> Result<&'a mut Tags> {
+    let share = target
+        .resource_share_arn
+        .as_deref()
+        .filter(|s| !s.is_empty());
+    let resource = target.resource_arn.as_deref().filter(|s| !s.is_empty());
+    match (share, resource) {
+        (Some(_), Some(_)) | (None, None) => Err(Error::InvalidParameter(
+            "Only one of resourceArn or resourceShareArn may be specified.".into(),
+        )),
+        (Some(share_arn), None) => {
+            arn::ResourceShareArn::parse(share_arn)?;
+            Err(Error::UnknownResource(format!(
+                "ResourceShare {share_arn} could not be found."
+            )))
+        }
+        (None, Some(resource_arn)) => {
+            let not_found = || {
+                Error::ResourceArnNotFound(format!(
+                    "The resource {resource_arn} could not be found. Verify the ARN and try again."
+                ))
+            };
+            arn::Arn::parse(resource_arn)?;
+            let parsed = PermissionArn::parse(resource_arn).map_err(|_| not_found())?;
+            if parsed.owner == PermissionOwner::Aws {
+                return Err(Error::OperationNotPermitted(format!(
+                    "{resource_arn} is an AWS managed permission; only customer managed permissions can be tagged."
+                )));
+            }
+            match state.permissions.get_mut(resource_arn) {
+                Some(p) if p.owner == ctx.account => Ok(&mut p.tags),
+                _ => Err(not_found()),
+            }
+        }
+    }
+}
+
+/// TagResource: adds or overwrites tags.
+pub fn tag_resource(state: &mut State, ctx: &Ctx, input: TagResourceInput) -> Result<()> {
+    if input.tags.is_empty() {
+        return Err(Error::missing("tags"));
+    }
+    let current = target_tags(state, ctx, &input.target)?;
+    let next = tags::apply_tags(current, &input.tags)?;
+    *current = next;
+    Ok(())
+}
+
+/// UntagResource: removes tags by key; absent keys are ignored.
+pub fn untag_resource(state: &mut State, ctx: &Ctx, input: UntagResourceInput) -> Result<()> {
+    if input.tag_keys.is_empty() {
+        return Err(Error::missing("tagKeys"));
+    }
+    let current = target_tags(state, ctx, &input.target)?;
+    let next = tags::remove_tags(current, &input.tag_keys)?;
+    *current = next;
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! ramd: a self-hosted re-implementation of AWS Resource Access Manager
+//! (RAM) as a gRPC service.
+//!
+//! # Layout
+//! - [`config`]: flags and environment variables.
+//! - [`server`]: assembles the services (RAM, Admin, health, reflection) on
+//!   one port and drains gracefully.
+//! - [`pb`]: code generated from `proto/` and the reflection descriptor set.
+//! - [`api`]: the gRPC adapters, the only place besides `server` that knows
+//!   tonic: caller identity, request/response conversion, error statuses.
+//! - [`core`]: the domain, synchronous and transport-free: the catalogue of
+//!   resource types, permissions, pagination, idempotency, tags, state.
+//! - [`error`]: the domain error, one variant per AWS exception.
+
+pub mod api;
+pub mod config;
+pub mod core;
+pub mod error;
+pub mod pb;
+pub mod server;

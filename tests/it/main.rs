@@ -1,0 +1,9 @@
+//! The integration tests: each starts a real ramd on 127.0.0.1 with a free
+//! port and talks to it through the generated gRPC clients.
+
+mod common;
+mod idempotency;
+mod paging;
+mod permissions;
+mod resource_types;
+mod service;
