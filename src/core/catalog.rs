@@ -156,6 +156,8 @@ pub struct Catalog {
     types: Vec<ResourceTypeInfo>,
     by_lower_name: HashMap<String, usize>,
     permissions: HashMap<String, (usize, usize)>,
+    /// (type, permission) indexes of every AWS managed permission, by name.
+    permissions_by_name: Vec<(usize, usize)>,
     arn_formats: HashMap<String, Vec<ArnFormat>>,
     service_prefixes: Vec<String>,
 }
@@ -204,6 +206,17 @@ impl Catalog {
         name: &str,
     ) -> Option<(&ResourceTypeInfo, &ManagedPermissionInfo)> {
         self.permissions.get(name).map(|&(t, p)| {
+            let rt = &self.types[t];
+            (rt, &rt.managed_permissions[p])
+        })
+    }
+
+    /// Every AWS managed permission and its type, sorted by name (which is
+    /// also ARN order, the ARN prefix being the same for all).
+    pub fn managed_permissions_by_name(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&ResourceTypeInfo, &ManagedPermissionInfo)> + '_ {
+        self.permissions_by_name.iter().map(|&(t, p)| {
             let rt = &self.types[t];
             (rt, &rt.managed_permissions[p])
         })
@@ -296,10 +309,17 @@ impl Catalog {
         }
         let mut service_prefixes = raw.service_prefixes;
         service_prefixes.sort();
+        let mut permissions_by_name: Vec<(usize, usize)> = permissions.values().copied().collect();
+        permissions_by_name.sort_by(|a, b| {
+            types[a.0].managed_permissions[a.1]
+                .name
+                .cmp(&types[b.0].managed_permissions[b.1].name)
+        });
         Ok(Catalog {
             types,
             by_lower_name,
             permissions,
+            permissions_by_name,
             arn_formats,
             service_prefixes,
         })

@@ -153,7 +153,7 @@ impl<'a> PermissionRef<'a> {
         match self {
             PermissionRef::Aws {
                 arn_partition, mp, ..
-            } => format!("arn:{arn_partition}:ram::aws:permission/{}", mp.name),
+            } => mp.arn(arn_partition),
             PermissionRef::Customer(p) => p.arn.clone(),
         }
     }
@@ -174,7 +174,7 @@ impl<'a> PermissionRef<'a> {
 
     pub fn has_version(&self, v: u32) -> bool {
         match self {
-            PermissionRef::Aws { mp, .. } => mp.versions.iter().any(|x| x.version == v),
+            PermissionRef::Aws { mp, .. } => mp.version(v).is_some(),
             PermissionRef::Customer(p) => p.versions.contains_key(&v),
         }
     }
@@ -197,11 +197,7 @@ impl<'a> PermissionRef<'a> {
     /// The template and declared parameters of version `v`, if it exists.
     pub fn template(&self, v: u32) -> Option<(&'a str, &'a [TemplateParameterDecl])> {
         match self {
-            PermissionRef::Aws { mp, .. } => mp
-                .versions
-                .iter()
-                .find(|x| x.version == v)
-                .map(|x| (x.template.as_str(), &[][..])),
+            PermissionRef::Aws { mp, .. } => mp.version(v).map(|x| (x.template.as_str(), &[][..])),
             PermissionRef::Customer(p) => p
                 .versions
                 .get(&v)
@@ -213,12 +209,7 @@ impl<'a> PermissionRef<'a> {
     pub fn info(&self, v: u32, caller: &str) -> PermissionInfo {
         match self {
             PermissionRef::Aws { rt, mp, .. } => {
-                let ver = mp
-                    .versions
-                    .iter()
-                    .find(|x| x.version == v)
-                    .or(mp.versions.last())
-                    .expect("catalogue permissions have versions");
+                let ver = mp.version(v).unwrap_or_else(|| mp.default_version_info());
                 PermissionInfo {
                     arn: self.arn(),
                     version: ver.version,
@@ -561,26 +552,6 @@ pub struct ListPermissionsInput {
     pub page: PageInput,
 }
 
-/// Every AWS managed permission of the catalogue, in ARN order.
-fn aws_permissions(state: &State) -> Vec<PermissionRef<'_>> {
-    let catalog = Catalog::get();
-    let mut all: Vec<PermissionRef<'_>> = catalog
-        .resource_types()
-        .iter()
-        .flat_map(|rt| {
-            rt.managed_permissions
-                .iter()
-                .map(move |mp| PermissionRef::Aws {
-                    arn_partition: &state.config.partition,
-                    rt,
-                    mp,
-                })
-        })
-        .collect();
-    all.sort_by_key(|p| p.arn());
-    all
-}
-
 /// ListPermissions: AWS managed permissions and the caller's customer managed
 /// ones (their default versions), in ARN order, filtered.
 pub fn list_permissions(
@@ -615,11 +586,21 @@ pub fn list_permissions(
         && input.resource_owner.is_none();
     let want_own = input.permission_type != PermissionTypeFilter::AwsManaged
         && input.resource_owner != Some(ResourceOwner::OtherAccounts);
-    let aws = if want_aws {
-        aws_permissions(state)
-    } else {
-        Vec::new()
-    };
+    // AWS managed ARNs all start `arn:<partition>:ram::aws:permission/`, so
+    // name order is ARN order and the cursor's name bounds the scan.
+    let aws_prefix = state.aws_permission_arn("");
+    let aws_after = after
+        .as_deref()
+        .map(|a| a.strip_prefix(&aws_prefix).unwrap_or(a));
+    let aws = Catalog::get()
+        .managed_permissions_by_name()
+        .filter(move |_| want_aws)
+        .filter(move |(_, mp)| aws_after.is_none_or(|a| mp.name.as_str() > a))
+        .map(|(rt, mp)| PermissionRef::Aws {
+            arn_partition: &state.config.partition,
+            rt,
+            mp,
+        });
     let own_prefix = state.permission_arn(&ctx.account, "");
     let own_start = match &after {
         Some(a) if *a > own_prefix => Bound::Excluded(a.clone()),
@@ -632,8 +613,6 @@ pub fn list_permissions(
         .filter(|_| want_own)
         .map(|(_, p)| PermissionRef::Customer(p));
     let items = aws
-        .into_iter()
-        .filter(|p| after.as_deref().is_none_or(|a| p.arn().as_str() > a))
         .chain(own)
         .filter(|p| rt.is_none_or(|rt| p.resource_type() == rt.resource_type))
         .filter(|p| input.permission_status.is_none_or(|s| p.status() == s))
@@ -841,4 +820,259 @@ pub fn update_permission(
         p.last_updated_time = ctx.now;
     }
     Ok(p.status())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::state::CoreConfig;
+
+    const OWNER: &str = "111122223333";
+    const OTHER: &str = "444455556666";
+    const T1: &str = r#"{"Effect":"Allow","Action":["codebuild:BatchGetProjects"]}"#;
+    const T2: &str = r#"{"Effect":"Allow","Action":"codebuild:StartBuild"}"#;
+
+    fn state() -> State {
+        State::new(CoreConfig::default(), [7; 32])
+    }
+
+    fn ctx(account: &str, minute: i64) -> Ctx {
+        let t0 = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        Ctx::new(account, t0 + chrono::Duration::minutes(minute), 1)
+    }
+
+    fn create(state: &mut State, account: &str, name: &str) -> Result<PermissionInfo> {
+        create_permission(
+            state,
+            &ctx(account, 0),
+            CreatePermissionInput {
+                name: name.into(),
+                resource_type: "codebuild:project".into(),
+                policy_template: T1.into(),
+                ..Default::default()
+            },
+        )
+    }
+
+    fn version(state: &mut State, arn: &str, minute: i64) -> Result<PermissionInfo> {
+        create_permission_version(
+            state,
+            &ctx(OWNER, minute),
+            CreatePermissionVersionInput {
+                permission_arn: arn.into(),
+                policy_template: T2.into(),
+                parameters: vec![],
+            },
+        )
+    }
+
+    #[test]
+    fn create_reports_version_one_as_default() {
+        let mut s = state();
+        let p = create(&mut s, OWNER, "Readers").unwrap();
+        assert_eq!(p.arn, "arn:aws:ram:us-east-1:111122223333:permission/Readers");
+        assert_eq!((p.version, p.default_version), (1, true));
+        assert_eq!(p.resource_type, "codebuild:Project");
+        assert_eq!(p.status, PermissionStatus::Attachable);
+        assert_eq!(p.permission_type, PermissionType::CustomerManaged);
+        assert_eq!(p.resource_owner, Some(ResourceOwner::SelfAccount));
+        assert_eq!(p.creation_time, ctx(OWNER, 0).now);
+    }
+
+    #[test]
+    fn refusals_leave_the_state_untouched() {
+        let mut s = state();
+        create(&mut s, OWNER, "Readers").unwrap();
+        let before = s.permissions.clone();
+        let cases: Vec<(CreatePermissionInput, fn(&Error) -> bool)> = vec![
+            (
+                CreatePermissionInput {
+                    name: "Readers".into(),
+                    resource_type: "codebuild:Project".into(),
+                    policy_template: T1.into(),
+                    ..Default::default()
+                },
+                |e| matches!(e, Error::PermissionAlreadyExists(_)),
+            ),
+            (
+                CreatePermissionInput {
+                    name: "bad name".into(),
+                    resource_type: "codebuild:Project".into(),
+                    policy_template: T1.into(),
+                    ..Default::default()
+                },
+                |e| matches!(e, Error::InvalidParameter(_)),
+            ),
+            (
+                CreatePermissionInput {
+                    name: "x".into(),
+                    resource_type: "ec2:Subnet".into(),
+                    policy_template: T1.into(),
+                    ..Default::default()
+                },
+                |e| matches!(e, Error::InvalidParameter(_)),
+            ),
+            (
+                CreatePermissionInput {
+                    name: "x".into(),
+                    resource_type: "codebuild:Project".into(),
+                    policy_template: "{".into(),
+                    ..Default::default()
+                },
+                |e| matches!(e, Error::MalformedPolicyTemplate(_)),
+            ),
+            (
+                CreatePermissionInput {
+                    name: "x".into(),
+                    resource_type: "codebuild:Project".into(),
+                    policy_template: T1.into(),
+                    tags: vec![("aws:x".into(), "y".into())],
+                    ..Default::default()
+                },
+                |e| matches!(e, Error::TagPolicyViolation(_)),
+            ),
+        ];
+        for (input, want) in cases {
+            let name = input.name.clone();
+            let e = create_permission(&mut s, &ctx(OWNER, 1), input).unwrap_err();
+            assert!(want(&e), "{name}: {e:?}");
+            assert_eq!(s.permissions, before, "{name}");
+        }
+    }
+
+    #[test]
+    fn versions_grow_and_are_never_reused() {
+        let mut s = state();
+        let arn = create(&mut s, OWNER, "V").unwrap().arn;
+        assert_eq!(version(&mut s, &arn, 1).unwrap().version, 2);
+        assert_eq!(version(&mut s, &arn, 2).unwrap().version, 3);
+        delete_permission_version(
+            &mut s,
+            &ctx(OWNER, 3),
+            DeletePermissionVersionInput {
+                permission_arn: arn.clone(),
+                permission_version: Some(2),
+            },
+        )
+        .unwrap();
+        let v = version(&mut s, &arn, 4).unwrap();
+        assert_eq!(v.version, 4);
+        let p = &s.permissions[&arn];
+        assert_eq!(p.versions.keys().copied().collect::<Vec<_>>(), [1, 3, 4]);
+        assert_eq!(p.default_version, 4);
+        assert_eq!(p.last_updated_time, ctx(OWNER, 4).now);
+        // Version 1 keeps its own creation time.
+        let v1 = get_permission(
+            &s,
+            &ctx(OWNER, 5),
+            GetPermissionInput {
+                permission_arn: arn.clone(),
+                permission_version: Some(1),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(v1.creation_time, ctx(OWNER, 0).now);
+        assert_eq!(v1.status, PermissionStatus::Unattachable);
+    }
+
+    #[test]
+    fn another_account_is_told_it_does_not_exist() {
+        let mut s = state();
+        let arn = create(&mut s, OWNER, "Mine").unwrap().arn;
+        let get = get_permission(
+            &s,
+            &ctx(OTHER, 1),
+            GetPermissionInput {
+                permission_arn: arn.clone(),
+                ..Default::default()
+            },
+        );
+        assert!(matches!(get, Err(Error::UnknownResource(_))));
+        let del = delete_permission(
+            &mut s,
+            &ctx(OTHER, 1),
+            DeletePermissionInput {
+                permission_arn: arn.clone(),
+            },
+        );
+        assert!(matches!(del, Err(Error::UnknownResource(_))));
+        assert!(s.permissions.contains_key(&arn));
+    }
+
+    #[test]
+    fn list_filters_by_type_owner_and_status() {
+        let mut s = state();
+        create(&mut s, OWNER, "A").unwrap();
+        create(&mut s, OTHER, "B").unwrap();
+        let list = |s: &State, input: ListPermissionsInput| {
+            list_permissions(s, &ctx(OWNER, 1), input)
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+        };
+        let own = list(
+            &s,
+            ListPermissionsInput {
+                resource_owner: Some(ResourceOwner::SelfAccount),
+                ..Default::default()
+            },
+        );
+        assert_eq!(own, ["A"]);
+        let codebuild = list(
+            &s,
+            ListPermissionsInput {
+                resource_type: Some("CODEBUILD:PROJECT".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(codebuild, ["AWSRAMDefaultPermissionCodeBuildProject", "A"]);
+        let deprecated = list(
+            &s,
+            ListPermissionsInput {
+                permission_status: Some(PermissionStatus::Deprecated),
+                ..Default::default()
+            },
+        );
+        assert!(deprecated.is_empty());
+        let aws = list(
+            &s,
+            ListPermissionsInput {
+                permission_type: PermissionTypeFilter::AwsManaged,
+                ..Default::default()
+            },
+        );
+        assert!(!aws.contains(&"A".to_string()));
+        assert!(aws.len() > 50);
+        let unknown = list_permissions(
+            &s,
+            &ctx(OWNER, 1),
+            ListPermissionsInput {
+                resource_type: Some("ec2:Nothing".into()),
+                ..Default::default()
+            },
+        );
+        assert!(matches!(unknown, Err(Error::InvalidParameter(_))));
+    }
+
+    #[test]
+    fn aws_managed_permissions_cannot_be_changed() {
+        let mut s = state();
+        let arn = "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionSubnet";
+        let r = set_default_permission_version(
+            &mut s,
+            &ctx(OWNER, 0),
+            SetDefaultPermissionVersionInput {
+                permission_arn: arn.into(),
+                permission_version: Some(1),
+            },
+        );
+        assert!(matches!(r, Err(Error::OperationNotPermitted(_))));
+        let r = version(&mut s, arn, 0);
+        assert!(matches!(r, Err(Error::OperationNotPermitted(_))));
+    }
 }

@@ -7,3 +7,4 @@ mod paging;
 mod permissions;
 mod resource_types;
 mod service;
+mod tidy;
