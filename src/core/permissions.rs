@@ -872,7 +872,10 @@ mod tests {
     fn create_reports_version_one_as_default() {
         let mut s = state();
         let p = create(&mut s, OWNER, "Readers").unwrap();
-        assert_eq!(p.arn, "arn:aws:ram:us-east-1:111122223333:permission/Readers");
+        assert_eq!(
+            p.arn,
+            "arn:aws:ram:us-east-1:111122223333:permission/Readers"
+        );
         assert_eq!((p.version, p.default_version), (1, true));
         assert_eq!(p.resource_type, "codebuild:Project");
         assert_eq!(p.status, PermissionStatus::Attachable);

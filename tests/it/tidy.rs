@@ -36,7 +36,14 @@ fn every_file_starts_with_a_module_doc() {
 
 #[test]
 fn the_core_knows_no_transport() {
-    let forbidden = ["tonic", "prost", "tokio", "crate::pb", "crate::api", "hyper"];
+    let forbidden = [
+        "tonic",
+        "prost",
+        "tokio",
+        "crate::pb",
+        "crate::api",
+        "hyper",
+    ];
     for path in files("src/core") {
         let text = fs::read_to_string(&path).unwrap();
         for line in text.lines().map(str::trim) {
@@ -44,11 +51,7 @@ fn the_core_knows_no_transport() {
                 continue;
             }
             for f in forbidden {
-                assert!(
-                    !line.contains(f),
-                    "{} imports {f}: {line}",
-                    path.display()
-                );
+                assert!(!line.contains(f), "{} imports {f}: {line}", path.display());
             }
         }
     }
