@@ -352,7 +352,9 @@ pub fn lookup_resource_type(resource_type: &str) -> Result<&'static ResourceType
     }
     Catalog::get()
         .resource_type(resource_type)
-        .ok_or_else(|| Error::InvalidParameter(format!("Invalid resource type: {resource_type}")))
+        .ok_or_else(|| Error::InvalidParameter(format!(
+            "Invalid resource type: {resource_type}. ListResourceTypes lists the types RAM can share."
+        )))
 }
 
 /// Input of CreatePermission.

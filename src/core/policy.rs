@@ -68,9 +68,10 @@ pub struct TemplateParameterDecl {
 }
 
 const KEY_MESSAGE: &str =
-    "InvalidPolicy: Only effect, action, and condition blocks can exist in permission policy";
+    "InvalidPolicy: Only effect, action, and condition blocks can exist in permission policy. Remove the other elements.";
 const FORMAT_MESSAGE: &str = "InvalidPolicy: Invalid policy format.";
-const EFFECT_MESSAGE: &str = "InvalidPolicy: Only the Allow effect is supported";
+const EFFECT_MESSAGE: &str =
+    "InvalidPolicy: Only the Allow effect is supported. Set Effect to Allow.";
 
 /// Condition keys a template may not use (compared ignoring case).
 const FORBIDDEN_KEYS: &[&str] = &[
