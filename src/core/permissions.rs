@@ -891,7 +891,8 @@ mod tests {
         let mut s = state();
         create(&mut s, OWNER, "Readers").unwrap();
         let before = s.permissions.clone();
-        let cases: Vec<(CreatePermissionInput, fn(&Error) -> bool)> = vec![
+        type IsExpected = fn(&Error) -> bool;
+        let cases: Vec<(CreatePermissionInput, IsExpected)> = vec![
             (
                 CreatePermissionInput {
                     name: "Readers".into(),
