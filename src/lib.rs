@@ -9,7 +9,8 @@
 //! - [`api`]: the gRPC adapters, the only place besides `server` that knows
 //!   tonic: caller identity, request/response conversion, error statuses.
 //! - [`core`]: the domain, synchronous and transport-free: the catalogue of
-//!   resource types, permissions, pagination, idempotency, tags, state.
+//!   resource types, permissions, organizations, pagination, idempotency,
+//!   tags, state.
 //! - [`error`]: the domain error, one variant per AWS exception.
 
 pub mod api;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use crate::api::{to_proto, Shared};
+use crate::core::orgs::{self, Organization, OrganizationalUnit};
 use crate::error::Error;
 use crate::pb::admin as pb;
 use crate::pb::admin::admin_server::Admin;
@@ -24,11 +25,30 @@ impl AdminService {
 
 type Rpc<T> = Result<Response<T>, Status>;
 
+/// The admin service's view of an organization.
+fn organization(org: &Organization) -> pb::Organization {
+    pb::Organization {
+        id: org.id.clone(),
+        arn: org.arn.clone(),
+        management_account_id: org.management_account.clone(),
+        root_id: org.root_id.clone(),
+    }
+}
+
+fn organizational_unit(ou: OrganizationalUnit) -> pb::OrganizationalUnit {
+    pb::OrganizationalUnit {
+        id: ou.id,
+        arn: ou.arn,
+        name: ou.name,
+        parent_id: ou.parent_id,
+    }
+}
+
 #[tonic::async_trait]
 impl Admin for AdminService {
     async fn reset(&self, req: Request<pb::ResetRequest>) -> Rpc<pb::ResetResponse> {
         self.shared
-            .admin("Reset", req, |shared, _| {
+            .admin("Reset", req, |shared, _, _| {
                 shared.write().reset();
                 Ok(pb::ResetResponse {})
             })
@@ -39,40 +59,101 @@ impl Admin for AdminService {
         &self,
         req: Request<pb::CreateOrganizationRequest>,
     ) -> Rpc<pb::CreateOrganizationResponse> {
-        let _ = req;
-        self.shared.unimplemented("CreateOrganization")
+        self.shared
+            .admin("CreateOrganization", req, |shared, caller, r| {
+                let ctx = shared.ctx(caller);
+                let input = orgs::CreateOrganizationInput {
+                    management_account_id: r.management_account_id,
+                };
+                let org = orgs::create_organization(&mut shared.write(), &ctx, input)?;
+                Ok(pb::CreateOrganizationResponse {
+                    organization: Some(organization(&org)),
+                })
+            })
+            .await
     }
 
     async fn create_organizational_unit(
         &self,
         req: Request<pb::CreateOrganizationalUnitRequest>,
     ) -> Rpc<pb::CreateOrganizationalUnitResponse> {
-        let _ = req;
-        self.shared.unimplemented("CreateOrganizationalUnit")
+        self.shared
+            .admin("CreateOrganizationalUnit", req, |shared, caller, r| {
+                let ctx = shared.ctx(caller);
+                let input = orgs::CreateOrganizationalUnitInput {
+                    parent_id: r.parent_id,
+                    name: r.name,
+                };
+                let ou = orgs::create_organizational_unit(&mut shared.write(), &ctx, input)?;
+                Ok(pb::CreateOrganizationalUnitResponse {
+                    organizational_unit: Some(organizational_unit(ou)),
+                })
+            })
+            .await
     }
 
     async fn add_account(
         &self,
         req: Request<pb::AddAccountRequest>,
     ) -> Rpc<pb::AddAccountResponse> {
-        let _ = req;
-        self.shared.unimplemented("AddAccount")
+        self.shared
+            .admin("AddAccount", req, |shared, caller, r| {
+                let ctx = shared.ctx(caller);
+                let input = orgs::AddAccountInput {
+                    account_id: r.account_id,
+                    parent_id: r.parent_id,
+                };
+                orgs::add_account(&mut shared.write(), &ctx, input)?;
+                Ok(pb::AddAccountResponse {})
+            })
+            .await
     }
 
     async fn remove_account(
         &self,
         req: Request<pb::RemoveAccountRequest>,
     ) -> Rpc<pb::RemoveAccountResponse> {
-        let _ = req;
-        self.shared.unimplemented("RemoveAccount")
+        self.shared
+            .admin("RemoveAccount", req, |shared, caller, r| {
+                let ctx = shared.ctx(caller);
+                let input = orgs::RemoveAccountInput {
+                    account_id: r.account_id,
+                };
+                orgs::remove_account(&mut shared.write(), &ctx, input)?;
+                Ok(pb::RemoveAccountResponse {})
+            })
+            .await
     }
 
     async fn describe_organization(
         &self,
         req: Request<pb::DescribeOrganizationRequest>,
     ) -> Rpc<pb::DescribeOrganizationResponse> {
-        let _ = req;
-        self.shared.unimplemented("DescribeOrganization")
+        self.shared
+            .admin("DescribeOrganization", req, |shared, caller, r| {
+                let ctx = shared.ctx(caller);
+                let input = orgs::DescribeOrganizationInput {
+                    account_id: r.account_id,
+                };
+                let d = orgs::describe_organization(&shared.read(), &ctx, input)?;
+                Ok(pb::DescribeOrganizationResponse {
+                    organization: Some(organization(&d.organization)),
+                    organizational_units: d
+                        .organizational_units
+                        .into_iter()
+                        .map(organizational_unit)
+                        .collect(),
+                    accounts: d
+                        .accounts
+                        .into_iter()
+                        .map(|(account_id, parent_id)| pb::OrganizationAccount {
+                            account_id,
+                            parent_id,
+                        })
+                        .collect(),
+                })
+            })
+            .await
     }
 
     async fn put_resource_policy(
@@ -96,7 +177,7 @@ impl Admin for AdminService {
         req: Request<pb::AdvanceClockRequest>,
     ) -> Rpc<pb::AdvanceClockResponse> {
         self.shared
-            .admin("AdvanceClock", req, |shared, r| {
+            .admin("AdvanceClock", req, |shared, _, r| {
                 if r.seconds < 0 {
                     return Err(Error::InvalidParameter(
                         "seconds must be zero or more: the clock only moves forward.".into(),

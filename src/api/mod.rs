@@ -251,12 +251,13 @@ impl Shared {
         finish(method, &caller.account, started, result)
     }
 
-    /// Runs an admin RPC: the caller must hold admin rights.
+    /// Runs an admin RPC: the caller must hold admin rights. `f` gets the
+    /// caller too, so it can build a [`Ctx`] with [`Shared::ctx`].
     pub async fn admin<Req, Resp>(
         &self,
         method: &'static str,
         req: Request<Req>,
-        f: impl FnOnce(&Shared, Req) -> Result<Resp, Error>,
+        f: impl FnOnce(&Shared, &Caller, Req) -> Result<Resp, Error>,
     ) -> Result<Response<Resp>, Status> {
         let started = Instant::now();
         let caller = match self.auth.caller(req.metadata()) {
@@ -264,7 +265,7 @@ impl Shared {
             Err(e) => return finish(method, "-", started, Err(e)),
         };
         let result = if caller.admin {
-            f(self, req.into_inner())
+            f(self, &caller, req.into_inner())
         } else {
             Err(Error::AccessDenied(format!(
                 "{method} needs admin rights, which the caller does not have."

@@ -8,6 +8,7 @@ pub mod arn;
 pub mod catalog;
 pub mod clock;
 pub mod idempotency;
+pub mod orgs;
 pub mod page;
 pub mod permissions;
 pub mod policy;

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::core::idempotency;
+use crate::core::orgs::Orgs;
 use crate::core::page::TokenCodec;
 use crate::core::permissions::Permission;
 
@@ -61,6 +62,8 @@ pub struct State {
     pub permissions: BTreeMap<String, Permission>,
     /// Remembered client tokens.
     pub idempotency: idempotency::Store,
+    /// Organizations, their OUs and member accounts.
+    pub orgs: Orgs,
 }
 
 impl State {
@@ -71,6 +74,7 @@ impl State {
             tokens: TokenCodec::new(token_key),
             permissions: BTreeMap::new(),
             idempotency: idempotency::Store::default(),
+            orgs: Orgs::default(),
         }
     }
 
@@ -78,6 +82,7 @@ impl State {
     pub fn reset(&mut self) {
         self.permissions.clear();
         self.idempotency = idempotency::Store::default();
+        self.orgs = Orgs::default();
     }
 
     /// The ARN of a customer managed permission of `account` in this Region.

@@ -3,6 +3,7 @@
 
 mod common;
 mod idempotency;
+mod orgs;
 mod paging;
 mod permissions;
 mod resource_types;
