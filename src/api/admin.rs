@@ -65,7 +65,7 @@ impl Admin for AdminService {
                 let input = orgs::CreateOrganizationInput {
                     management_account_id: r.management_account_id,
                 };
-                let org = orgs::create_organization(&mut shared.write(), &ctx, input)?;
+                let org = orgs::create_organization(&mut shared.write_at(ctx.now), &ctx, input)?;
                 Ok(pb::CreateOrganizationResponse {
                     organization: Some(organization(&org)),
                 })
@@ -84,7 +84,8 @@ impl Admin for AdminService {
                     parent_id: r.parent_id,
                     name: r.name,
                 };
-                let ou = orgs::create_organizational_unit(&mut shared.write(), &ctx, input)?;
+                let ou =
+                    orgs::create_organizational_unit(&mut shared.write_at(ctx.now), &ctx, input)?;
                 Ok(pb::CreateOrganizationalUnitResponse {
                     organizational_unit: Some(organizational_unit(ou)),
                 })
@@ -103,7 +104,7 @@ impl Admin for AdminService {
                     account_id: r.account_id,
                     parent_id: r.parent_id,
                 };
-                orgs::add_account(&mut shared.write(), &ctx, input)?;
+                orgs::add_account(&mut shared.write_at(ctx.now), &ctx, input)?;
                 Ok(pb::AddAccountResponse {})
             })
             .await
@@ -119,7 +120,7 @@ impl Admin for AdminService {
                 let input = orgs::RemoveAccountInput {
                     account_id: r.account_id,
                 };
-                orgs::remove_account(&mut shared.write(), &ctx, input)?;
+                orgs::remove_account(&mut shared.write_at(ctx.now), &ctx, input)?;
                 Ok(pb::RemoveAccountResponse {})
             })
             .await
@@ -135,7 +136,7 @@ impl Admin for AdminService {
                 let input = orgs::DescribeOrganizationInput {
                     account_id: r.account_id,
                 };
-                let d = orgs::describe_organization(&shared.read(), &ctx, input)?;
+                let d = orgs::describe_organization(&shared.read_at(ctx.now), &ctx, input)?;
                 Ok(pb::DescribeOrganizationResponse {
                     organization: Some(organization(&d.organization)),
                     organizational_units: d
@@ -184,9 +185,13 @@ impl Admin for AdminService {
                     ));
                 }
                 match shared.clock.advance(r.seconds) {
-                    Some(now) => Ok(pb::AdvanceClockResponse {
-                        now: Some(to_proto::timestamp(now)),
-                    }),
+                    Some(now) => {
+                        // Whatever the new time makes due happens now.
+                        drop(shared.write_at(now));
+                        Ok(pb::AdvanceClockResponse {
+                            now: Some(to_proto::timestamp(now)),
+                        })
+                    }
                     None => Err(Error::OperationNotPermitted(
                         "AdvanceClock needs a server started with --manual-clock.".into(),
                     )),

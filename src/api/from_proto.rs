@@ -2,6 +2,12 @@
 //! are checked here; everything else (ARNs, names, templates) is validated
 //! by the core operation, which owns the rules.
 
+use crate::core::associations::{
+    Entities, GetResourceShareAssociationsInput, ListSourceAssociationsInput, ShareEntitiesInput,
+};
+use crate::core::invitations::{
+    GetResourceShareInvitationsInput, InvitationInput, ListPendingInvitationResourcesInput,
+};
 use crate::core::permissions::{
     CreatePermissionInput, CreatePermissionVersionInput, DeletePermissionInput,
     DeletePermissionVersionInput, GetPermissionInput, ListPermissionVersionsInput,
@@ -9,8 +15,16 @@ use crate::core::permissions::{
     SetDefaultPermissionVersionInput, UpdatePermissionInput,
 };
 use crate::core::policy::{TemplateParameterDecl, TemplateParameterType};
+use crate::core::principals::ListPrincipalsInput;
 use crate::core::resource_types::{ListResourceTypesInput, RegionScopeFilter};
+use crate::core::resources::ListResourcesInput;
+use crate::core::share_permissions::ListResourceSharePermissionsInput;
+use crate::core::shares::{
+    AssociationStatus, AssociationType, CreateResourceShareInput, DeleteResourceShareInput,
+    GetResourceSharesInput, ShareStatus, UpdateResourceShareInput,
+};
 use crate::core::tagging::{TagResourceInput, TagTarget, UntagResourceInput};
+use crate::core::tags::TagFilter;
 use crate::core::PageInput;
 use crate::error::Error;
 use crate::pb::v1 as pb;
@@ -255,5 +269,261 @@ impl TryFrom<pb::UntagResourceRequest> for UntagResourceInput {
             },
             tag_keys: r.tag_keys,
         })
+    }
+}
+
+fn share_status(v: i32) -> Result<Option<ShareStatus>, Error> {
+    Ok(
+        enum_field::<pb::ResourceShareStatus>("resourceShareStatus", v)?.map(|s| match s {
+            pb::ResourceShareStatus::Pending => ShareStatus::Pending,
+            pb::ResourceShareStatus::Active => ShareStatus::Active,
+            pb::ResourceShareStatus::Failed => ShareStatus::Failed,
+            pb::ResourceShareStatus::Deleting => ShareStatus::Deleting,
+            pb::ResourceShareStatus::Deleted => ShareStatus::Deleted,
+            pb::ResourceShareStatus::Unspecified => unreachable!(),
+        }),
+    )
+}
+
+fn association_status(v: i32) -> Result<Option<AssociationStatus>, Error> {
+    Ok(
+        enum_field::<pb::ResourceShareAssociationStatus>("associationStatus", v)?.map(
+            |s| match s {
+                pb::ResourceShareAssociationStatus::Associating => AssociationStatus::Associating,
+                pb::ResourceShareAssociationStatus::Associated => AssociationStatus::Associated,
+                pb::ResourceShareAssociationStatus::Failed => AssociationStatus::Failed,
+                pb::ResourceShareAssociationStatus::Disassociating => {
+                    AssociationStatus::Disassociating
+                }
+                pb::ResourceShareAssociationStatus::Disassociated => {
+                    AssociationStatus::Disassociated
+                }
+                pb::ResourceShareAssociationStatus::Suspended => AssociationStatus::Suspended,
+                pb::ResourceShareAssociationStatus::Suspending => AssociationStatus::Suspending,
+                pb::ResourceShareAssociationStatus::Restoring => AssociationStatus::Restoring,
+                pb::ResourceShareAssociationStatus::Unspecified => unreachable!(),
+            },
+        ),
+    )
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.is_empty())
+}
+
+impl TryFrom<pb::CreateResourceShareRequest> for CreateResourceShareInput {
+    type Error = Error;
+    fn try_from(r: pb::CreateResourceShareRequest) -> Result<Self, Error> {
+        Ok(CreateResourceShareInput {
+            name: r.name,
+            entities: Entities {
+                resource_arns: r.resource_arns,
+                principals: r.principals,
+                sources: r.sources,
+            },
+            tags: tags(r.tags),
+            allow_external_principals: r.allow_external_principals,
+            permission_arns: r.permission_arns,
+            permission_parameters: r
+                .permission_template_parameters
+                .into_iter()
+                .map(|p| (p.permission_arn, values(p.permission_template_parameters)))
+                .collect(),
+            retain_sharing_on_account_leave_organization: r
+                .resource_share_configuration
+                .and_then(|c| c.retain_sharing_on_account_leave_organization),
+        })
+    }
+}
+
+impl TryFrom<pb::GetResourceSharesRequest> for GetResourceSharesInput {
+    type Error = Error;
+    fn try_from(r: pb::GetResourceSharesRequest) -> Result<Self, Error> {
+        Ok(GetResourceSharesInput {
+            resource_owner: resource_owner(r.resource_owner)?,
+            resource_share_arns: r.resource_share_arns,
+            status: share_status(r.resource_share_status)?,
+            name: non_empty(r.name),
+            tag_filters: r
+                .tag_filters
+                .into_iter()
+                .map(|f| TagFilter {
+                    tag_key: f.tag_key,
+                    tag_values: f.tag_values,
+                })
+                .collect(),
+            permission_arn: non_empty(r.permission_arn),
+            permission_version: r.permission_version,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::UpdateResourceShareRequest> for UpdateResourceShareInput {
+    type Error = Error;
+    fn try_from(r: pb::UpdateResourceShareRequest) -> Result<Self, Error> {
+        Ok(UpdateResourceShareInput {
+            resource_share_arn: r.resource_share_arn,
+            name: r.name,
+            allow_external_principals: r.allow_external_principals,
+        })
+    }
+}
+
+impl TryFrom<pb::DeleteResourceShareRequest> for DeleteResourceShareInput {
+    type Error = Error;
+    fn try_from(r: pb::DeleteResourceShareRequest) -> Result<Self, Error> {
+        Ok(DeleteResourceShareInput {
+            resource_share_arn: r.resource_share_arn,
+        })
+    }
+}
+
+impl TryFrom<pb::AssociateResourceShareRequest> for ShareEntitiesInput {
+    type Error = Error;
+    fn try_from(r: pb::AssociateResourceShareRequest) -> Result<Self, Error> {
+        Ok(ShareEntitiesInput {
+            resource_share_arn: r.resource_share_arn,
+            entities: Entities {
+                resource_arns: r.resource_arns,
+                principals: r.principals,
+                sources: r.sources,
+            },
+        })
+    }
+}
+
+impl TryFrom<pb::DisassociateResourceShareRequest> for ShareEntitiesInput {
+    type Error = Error;
+    fn try_from(r: pb::DisassociateResourceShareRequest) -> Result<Self, Error> {
+        Ok(ShareEntitiesInput {
+            resource_share_arn: r.resource_share_arn,
+            entities: Entities {
+                resource_arns: r.resource_arns,
+                principals: r.principals,
+                sources: r.sources,
+            },
+        })
+    }
+}
+
+impl TryFrom<pb::GetResourceShareAssociationsRequest> for GetResourceShareAssociationsInput {
+    type Error = Error;
+    fn try_from(r: pb::GetResourceShareAssociationsRequest) -> Result<Self, Error> {
+        let association_type =
+            enum_field::<pb::ResourceShareAssociationType>("associationType", r.association_type)?
+                .map(|t| match t {
+                    pb::ResourceShareAssociationType::Principal => AssociationType::Principal,
+                    pb::ResourceShareAssociationType::Resource => AssociationType::Resource,
+                    pb::ResourceShareAssociationType::Source => AssociationType::Source,
+                    pb::ResourceShareAssociationType::Unspecified => unreachable!(),
+                });
+        Ok(GetResourceShareAssociationsInput {
+            association_type,
+            resource_share_arns: r.resource_share_arns,
+            resource_arn: non_empty(r.resource_arn),
+            principal: non_empty(r.principal),
+            status: association_status(r.association_status)?,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::ListResourcesRequest> for ListResourcesInput {
+    type Error = Error;
+    fn try_from(r: pb::ListResourcesRequest) -> Result<Self, Error> {
+        Ok(ListResourcesInput {
+            resource_owner: resource_owner(r.resource_owner)?,
+            principal: non_empty(r.principal),
+            resource_type: non_empty(r.resource_type),
+            resource_arns: r.resource_arns,
+            resource_share_arns: r.resource_share_arns,
+            scope: region_scope_filter(r.resource_region_scope)?,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::ListPrincipalsRequest> for ListPrincipalsInput {
+    type Error = Error;
+    fn try_from(r: pb::ListPrincipalsRequest) -> Result<Self, Error> {
+        Ok(ListPrincipalsInput {
+            resource_owner: resource_owner(r.resource_owner)?,
+            resource_arn: non_empty(r.resource_arn),
+            principals: r.principals,
+            resource_type: non_empty(r.resource_type),
+            resource_share_arns: r.resource_share_arns,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::ListSourceAssociationsRequest> for ListSourceAssociationsInput {
+    type Error = Error;
+    fn try_from(r: pb::ListSourceAssociationsRequest) -> Result<Self, Error> {
+        Ok(ListSourceAssociationsInput {
+            resource_share_arns: r.resource_share_arns,
+            source_id: non_empty(r.source_id),
+            source_type: non_empty(r.source_type),
+            status: association_status(r.association_status)?,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::ListResourceSharePermissionsRequest> for ListResourceSharePermissionsInput {
+    type Error = Error;
+    fn try_from(r: pb::ListResourceSharePermissionsRequest) -> Result<Self, Error> {
+        Ok(ListResourceSharePermissionsInput {
+            resource_share_arn: r.resource_share_arn,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::GetResourceShareInvitationsRequest> for GetResourceShareInvitationsInput {
+    type Error = Error;
+    fn try_from(r: pb::GetResourceShareInvitationsRequest) -> Result<Self, Error> {
+        Ok(GetResourceShareInvitationsInput {
+            invitation_arns: r.resource_share_invitation_arns,
+            share_arns: r.resource_share_arns,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::AcceptResourceShareInvitationRequest> for InvitationInput {
+    type Error = Error;
+    fn try_from(r: pb::AcceptResourceShareInvitationRequest) -> Result<Self, Error> {
+        Ok(InvitationInput {
+            invitation_arn: r.resource_share_invitation_arn,
+        })
+    }
+}
+
+impl TryFrom<pb::RejectResourceShareInvitationRequest> for InvitationInput {
+    type Error = Error;
+    fn try_from(r: pb::RejectResourceShareInvitationRequest) -> Result<Self, Error> {
+        Ok(InvitationInput {
+            invitation_arn: r.resource_share_invitation_arn,
+        })
+    }
+}
+
+impl TryFrom<pb::ListPendingInvitationResourcesRequest> for ListPendingInvitationResourcesInput {
+    type Error = Error;
+    fn try_from(r: pb::ListPendingInvitationResourcesRequest) -> Result<Self, Error> {
+        Ok(ListPendingInvitationResourcesInput {
+            invitation_arn: r.resource_share_invitation_arn,
+            scope: region_scope_filter(r.resource_region_scope)?,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::EnableSharingWithAwsOrganizationRequest> for () {
+    type Error = Error;
+    fn try_from(_: pb::EnableSharingWithAwsOrganizationRequest) -> Result<Self, Error> {
+        Ok(())
     }
 }

@@ -19,6 +19,7 @@ pub mod to_proto;
 use std::sync::RwLock;
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
@@ -26,6 +27,7 @@ use tonic::{Request, Response, Status};
 use crate::core::clock::{Clock, Ctx};
 use crate::core::idempotency::{self, Record};
 use crate::core::state::State;
+use crate::core::timers;
 use crate::error::Error;
 
 pub use auth::{Auth, Caller};
@@ -140,6 +142,26 @@ impl Shared {
         self.state.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The state for reading at `now`, with every timer due by then applied
+    /// first (invitation expiry, purges), so reads never see stale state.
+    fn read_at(&self, now: DateTime<Utc>) -> std::sync::RwLockReadGuard<'_, State> {
+        {
+            let state = self.read();
+            if !timers::any_due(&state, now) {
+                return state;
+            }
+        }
+        timers::run_due(&mut self.write(), now);
+        self.read()
+    }
+
+    /// The state for writing at `now`, timers due by then applied.
+    fn write_at(&self, now: DateTime<Utc>) -> std::sync::RwLockWriteGuard<'_, State> {
+        let mut state = self.write();
+        timers::run_due(&mut state, now);
+        state
+    }
+
     /// Runs a read-only operation.
     pub async fn query<Req, In, Out, Resp>(
         &self,
@@ -159,7 +181,7 @@ impl Shared {
         let result = (|| {
             let input = In::try_from(req.into_inner())?;
             let ctx = self.ctx(&caller);
-            let state = self.read();
+            let state = self.read_at(ctx.now);
             op(&state, &ctx, input).map(Resp::from)
         })();
         finish(method, &caller.account, started, result)
@@ -193,7 +215,7 @@ impl Shared {
             let fingerprint: [u8; 32] = Sha256::digest(req.encode_to_vec()).into();
             let input = In::try_from(req)?;
             let ctx = self.ctx(&caller);
-            let mut state = self.write();
+            let mut state = self.write_at(ctx.now);
             if let Some(t) = &token {
                 if let Some(bytes) =
                     state
@@ -245,7 +267,7 @@ impl Shared {
         let result = (|| {
             let input = In::try_from(req.into_inner())?;
             let ctx = self.ctx(&caller);
-            let mut state = self.write();
+            let mut state = self.write_at(ctx.now);
             op(&mut state, &ctx, input).map(Resp::from)
         })();
         finish(method, &caller.account, started, result)

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use crate::api::Shared;
-use crate::core::{permissions, resource_types, tagging};
+use crate::core::{
+    associations, invitations, orgs, permissions, principals, resource_types, resources,
+    share_permissions, shares, tagging,
+};
 use crate::pb::v1 as pb;
 use crate::pb::v1::resource_access_manager_server::ResourceAccessManager;
 
@@ -30,16 +33,26 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::AcceptResourceShareInvitationRequest>,
     ) -> Rpc<pb::AcceptResourceShareInvitationResponse> {
-        let _ = req;
-        self.shared.unimplemented("AcceptResourceShareInvitation")
+        self.shared
+            .command(
+                "AcceptResourceShareInvitation",
+                req,
+                invitations::accept_resource_share_invitation,
+            )
+            .await
     }
 
     async fn associate_resource_share(
         &self,
         req: Request<pb::AssociateResourceShareRequest>,
     ) -> Rpc<pb::AssociateResourceShareResponse> {
-        let _ = req;
-        self.shared.unimplemented("AssociateResourceShare")
+        self.shared
+            .command(
+                "AssociateResourceShare",
+                req,
+                associations::associate_resource_share,
+            )
+            .await
     }
 
     async fn associate_resource_share_permission(
@@ -77,8 +90,9 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::CreateResourceShareRequest>,
     ) -> Rpc<pb::CreateResourceShareResponse> {
-        let _ = req;
-        self.shared.unimplemented("CreateResourceShare")
+        self.shared
+            .command("CreateResourceShare", req, shares::create_resource_share)
+            .await
     }
 
     async fn delete_permission(
@@ -107,16 +121,22 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::DeleteResourceShareRequest>,
     ) -> Rpc<pb::DeleteResourceShareResponse> {
-        let _ = req;
-        self.shared.unimplemented("DeleteResourceShare")
+        self.shared
+            .command("DeleteResourceShare", req, shares::delete_resource_share)
+            .await
     }
 
     async fn disassociate_resource_share(
         &self,
         req: Request<pb::DisassociateResourceShareRequest>,
     ) -> Rpc<pb::DisassociateResourceShareResponse> {
-        let _ = req;
-        self.shared.unimplemented("DisassociateResourceShare")
+        self.shared
+            .command(
+                "DisassociateResourceShare",
+                req,
+                associations::disassociate_resource_share,
+            )
+            .await
     }
 
     async fn disassociate_resource_share_permission(
@@ -132,9 +152,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::EnableSharingWithAwsOrganizationRequest>,
     ) -> Rpc<pb::EnableSharingWithAwsOrganizationResponse> {
-        let _ = req;
         self.shared
-            .unimplemented("EnableSharingWithAwsOrganization")
+            .mutate(
+                "EnableSharingWithAwsOrganization",
+                req,
+                orgs::enable_sharing_with_aws_organization,
+            )
+            .await
     }
 
     async fn get_permission(
@@ -158,32 +182,48 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::GetResourceShareAssociationsRequest>,
     ) -> Rpc<pb::GetResourceShareAssociationsResponse> {
-        let _ = req;
-        self.shared.unimplemented("GetResourceShareAssociations")
+        self.shared
+            .query(
+                "GetResourceShareAssociations",
+                req,
+                associations::get_resource_share_associations,
+            )
+            .await
     }
 
     async fn get_resource_share_invitations(
         &self,
         req: Request<pb::GetResourceShareInvitationsRequest>,
     ) -> Rpc<pb::GetResourceShareInvitationsResponse> {
-        let _ = req;
-        self.shared.unimplemented("GetResourceShareInvitations")
+        self.shared
+            .query(
+                "GetResourceShareInvitations",
+                req,
+                invitations::get_resource_share_invitations,
+            )
+            .await
     }
 
     async fn get_resource_shares(
         &self,
         req: Request<pb::GetResourceSharesRequest>,
     ) -> Rpc<pb::GetResourceSharesResponse> {
-        let _ = req;
-        self.shared.unimplemented("GetResourceShares")
+        self.shared
+            .query("GetResourceShares", req, shares::get_resource_shares)
+            .await
     }
 
     async fn list_pending_invitation_resources(
         &self,
         req: Request<pb::ListPendingInvitationResourcesRequest>,
     ) -> Rpc<pb::ListPendingInvitationResourcesResponse> {
-        let _ = req;
-        self.shared.unimplemented("ListPendingInvitationResources")
+        self.shared
+            .query(
+                "ListPendingInvitationResources",
+                req,
+                invitations::list_pending_invitation_resources,
+            )
+            .await
     }
 
     async fn list_permission_associations(
@@ -220,8 +260,9 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::ListPrincipalsRequest>,
     ) -> Rpc<pb::ListPrincipalsResponse> {
-        let _ = req;
-        self.shared.unimplemented("ListPrincipals")
+        self.shared
+            .query("ListPrincipals", req, principals::list_principals)
+            .await
     }
 
     async fn list_replace_permission_associations_work(
@@ -237,8 +278,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::ListResourceSharePermissionsRequest>,
     ) -> Rpc<pb::ListResourceSharePermissionsResponse> {
-        let _ = req;
-        self.shared.unimplemented("ListResourceSharePermissions")
+        self.shared
+            .query(
+                "ListResourceSharePermissions",
+                req,
+                share_permissions::list_resource_share_permissions,
+            )
+            .await
     }
 
     async fn list_resource_types(
@@ -258,16 +304,22 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::ListResourcesRequest>,
     ) -> Rpc<pb::ListResourcesResponse> {
-        let _ = req;
-        self.shared.unimplemented("ListResources")
+        self.shared
+            .query("ListResources", req, resources::list_resources)
+            .await
     }
 
     async fn list_source_associations(
         &self,
         req: Request<pb::ListSourceAssociationsRequest>,
     ) -> Rpc<pb::ListSourceAssociationsResponse> {
-        let _ = req;
-        self.shared.unimplemented("ListSourceAssociations")
+        self.shared
+            .query(
+                "ListSourceAssociations",
+                req,
+                associations::list_source_associations,
+            )
+            .await
     }
 
     async fn promote_permission_created_from_policy(
@@ -292,8 +344,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::RejectResourceShareInvitationRequest>,
     ) -> Rpc<pb::RejectResourceShareInvitationResponse> {
-        let _ = req;
-        self.shared.unimplemented("RejectResourceShareInvitation")
+        self.shared
+            .command(
+                "RejectResourceShareInvitation",
+                req,
+                invitations::reject_resource_share_invitation,
+            )
+            .await
     }
 
     async fn replace_permission_associations(
@@ -348,7 +405,8 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::UpdateResourceShareRequest>,
     ) -> Rpc<pb::UpdateResourceShareResponse> {
-        let _ = req;
-        self.shared.unimplemented("UpdateResourceShare")
+        self.shared
+            .command("UpdateResourceShare", req, shares::update_resource_share)
+            .await
     }
 }

@@ -4,18 +4,26 @@
 //! Result<Output, Error>`. It validates everything before it mutates, so a
 //! failed operation leaves the state untouched. Nothing here knows gRPC.
 
+pub mod access;
 pub mod arn;
+pub mod associations;
 pub mod catalog;
 pub mod clock;
 pub mod idempotency;
+pub mod invitations;
 pub mod orgs;
 pub mod page;
 pub mod permissions;
 pub mod policy;
+pub mod principals;
 pub mod resource_types;
+pub mod resources;
+pub mod share_permissions;
+pub mod shares;
 pub mod state;
 pub mod tagging;
 pub mod tags;
+pub mod timers;
 
 /// The paging members of a list request, as given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

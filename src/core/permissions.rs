@@ -15,6 +15,7 @@ use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 
+use crate::core::access;
 use crate::core::arn::{PermissionArn, PermissionOwner};
 use crate::core::catalog::{Catalog, ManagedPermissionInfo, ResourceTypeInfo};
 use crate::core::clock::Ctx;
@@ -264,9 +265,10 @@ fn not_found(arn: &str) -> Error {
     Error::UnknownResource(format!("Permission {arn} could not be found."))
 }
 
-/// Finds a permission the caller may see: any AWS managed permission, and
-/// the customer managed permissions it owns. Another account's permission is
-/// reported exactly like a missing one.
+/// Finds a permission the caller may see: any AWS managed permission, the
+/// customer managed permissions it owns, and those attached to shares shared
+/// with it. Any other account's permission is reported exactly like a
+/// missing one.
 pub fn resolve<'a>(state: &'a State, ctx: &Ctx, arn: &str) -> Result<PermissionRef<'a>> {
     let parsed = PermissionArn::parse(arn)?;
     if parsed.partition != state.config.partition {
@@ -285,7 +287,7 @@ pub fn resolve<'a>(state: &'a State, ctx: &Ctx, arn: &str) -> Result<PermissionR
         }
         PermissionOwner::Account(_) => {
             let p = state.permissions.get(arn).ok_or_else(|| not_found(arn))?;
-            if p.owner != ctx.account {
+            if p.owner != ctx.account && !shared_with(state, arn, &ctx.account) {
                 return Err(not_found(arn));
             }
             Ok(PermissionRef::Customer(p))
@@ -312,6 +314,11 @@ fn resolve_own_mut<'a>(
                 "{arn} was created from a resource-based policy; {op} is not permitted on it. Promote it with PromotePermissionCreatedFromPolicy first."
             )))
         }
+        PermissionRef::Customer(p) if p.owner != ctx.account => {
+            return Err(Error::OperationNotPermitted(format!(
+                "{arn} is shared with your account by its owner; only the owner can change it."
+            )))
+        }
         PermissionRef::Customer(_) => {}
     }
     Ok(state
@@ -320,12 +327,43 @@ fn resolve_own_mut<'a>(
         .expect("resolved permission exists"))
 }
 
-/// Whether any resource share uses the permission (any version, or `version`).
-///
-/// Resource shares arrive with the sharing operations; until a share exists
-/// no permission is in use.
-pub fn in_use(_state: &State, _arn: &str, _version: Option<u32>) -> bool {
-    false
+/// Whether any live resource share uses the permission (any version, or
+/// `version`).
+pub fn in_use(state: &State, arn: &str, version: Option<u32>) -> bool {
+    state
+        .index
+        .shares_of_permission(arn)
+        .any(|(_, v)| version.is_none_or(|x| x == v))
+}
+
+/// Whether a customer managed permission is attached to a share that
+/// `account` can see as a receiver.
+pub fn shared_with(state: &State, arn: &str, account: &str) -> bool {
+    state.index.shares_of_permission(arn).any(|(share, _)| {
+        state
+            .shares
+            .get(share)
+            .is_some_and(|s| access::reaches(state, s, account))
+    })
+}
+
+/// The customer managed permissions of other accounts attached to shares
+/// `account` can see, by ARN.
+fn shared_with_account<'a>(state: &'a State, account: &str) -> BTreeMap<&'a str, &'a Permission> {
+    let mut out = BTreeMap::new();
+    for share_arn in access::visible_shares(state, account) {
+        let Some(share) = state.shares.get(&share_arn) else {
+            continue;
+        };
+        for a in share.permissions.values() {
+            if let Some(p) = state.permissions.get(&a.arn) {
+                if p.owner != account {
+                    out.insert(p.arn.as_str(), p);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Checks a permission name: 1 to 36 of `[A-Za-z0-9_.-]`.
@@ -554,8 +592,10 @@ pub struct ListPermissionsInput {
     pub page: PageInput,
 }
 
-/// ListPermissions: AWS managed permissions and the caller's customer managed
-/// ones (their default versions), in ARN order, filtered.
+/// ListPermissions: AWS managed permissions, the caller's customer managed
+/// ones and those shared with it (their default versions), in ARN order,
+/// filtered. `resourceOwner` SELF keeps the caller's own, OTHER-ACCOUNTS the
+/// shared ones.
 pub fn list_permissions(
     state: &State,
     ctx: &Ctx,
@@ -588,6 +628,8 @@ pub fn list_permissions(
         && input.resource_owner.is_none();
     let want_own = input.permission_type != PermissionTypeFilter::AwsManaged
         && input.resource_owner != Some(ResourceOwner::OtherAccounts);
+    let want_shared = input.permission_type != PermissionTypeFilter::AwsManaged
+        && input.resource_owner != Some(ResourceOwner::SelfAccount);
     // AWS managed ARNs all start `arn:<partition>:ram::aws:permission/`, so
     // name order is ARN order and the cursor's name bounds the scan.
     let aws_prefix = state.aws_permission_arn("");
@@ -608,14 +650,27 @@ pub fn list_permissions(
         Some(a) if *a > own_prefix => Bound::Excluded(a.clone()),
         _ => Bound::Included(own_prefix.clone()),
     };
-    let own = state
-        .permissions
-        .range((own_start, Bound::Unbounded))
-        .take_while(|(k, _)| k.starts_with(&own_prefix))
-        .filter(|_| want_own)
-        .map(|(_, p)| PermissionRef::Customer(p));
+    // Customer managed permissions: the caller's own, plus (unless SELF only)
+    // those shared with it, merged in ARN order.
+    let mut customer: BTreeMap<&str, &Permission> = BTreeMap::new();
+    if want_own {
+        customer.extend(
+            state
+                .permissions
+                .range((own_start, Bound::Unbounded))
+                .take_while(|(k, _)| k.starts_with(&own_prefix))
+                .map(|(k, p)| (k.as_str(), p)),
+        );
+    }
+    if want_shared {
+        customer.extend(
+            shared_with_account(state, &ctx.account)
+                .into_iter()
+                .filter(|(k, _)| after.as_deref().is_none_or(|a| *k > a)),
+        );
+    }
     let items = aws
-        .chain(own)
+        .chain(customer.into_values().map(PermissionRef::Customer))
         .filter(|p| rt.is_none_or(|rt| p.resource_type() == rt.resource_type))
         .filter(|p| input.permission_status.is_none_or(|s| p.status() == s))
         .map(|p| (p.arn(), p.info(p.default_version(), &ctx.account)));

@@ -9,9 +9,12 @@
 use std::collections::BTreeMap;
 
 use crate::core::idempotency;
+use crate::core::invitations::Invitations;
 use crate::core::orgs::Orgs;
 use crate::core::page::TokenCodec;
 use crate::core::permissions::Permission;
+use crate::core::shares::{ResourceShare, ShareIndex};
+use crate::core::timers::Timers;
 
 /// Quotas, with the AWS defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +25,20 @@ pub struct Limits {
     pub permissions_per_type: usize,
     /// Versions per customer managed permission.
     pub versions_per_permission: usize,
+    /// Resource shares per account in the Region.
+    pub shares_per_account: usize,
+    /// Live resource associations per resource share.
+    pub resources_per_share: usize,
+    /// Live principal associations per resource share.
+    pub principals_per_share: usize,
+    /// Live resource associations across an account's shares.
+    pub resource_associations_per_account: usize,
+    /// Live principal associations across an account's shares.
+    pub principal_associations_per_account: usize,
+    /// Pending invitations an account has sent.
+    pub pending_invitations_per_account: usize,
+    /// Resources one Create/AssociateResourceShare call may add.
+    pub resources_per_call: usize,
 }
 
 impl Default for Limits {
@@ -30,6 +47,13 @@ impl Default for Limits {
             permissions_per_account: 1500,
             permissions_per_type: 10,
             versions_per_permission: 5,
+            shares_per_account: 25_000,
+            resources_per_share: 5_000,
+            principals_per_share: 5_000,
+            resource_associations_per_account: 25_000,
+            principal_associations_per_account: 25_000,
+            pending_invitations_per_account: 20,
+            resources_per_call: 100,
         }
     }
 }
@@ -64,6 +88,14 @@ pub struct State {
     pub idempotency: idempotency::Store,
     /// Organizations, their OUs and member accounts.
     pub orgs: Orgs,
+    /// Resource shares (including DELETED ones until purged), by ARN.
+    pub shares: BTreeMap<String, ResourceShare>,
+    /// Shares by principal, resource and permission; quota usage.
+    pub index: ShareIndex,
+    /// Invitations to shares.
+    pub invitations: Invitations,
+    /// Clock-driven changes still to come.
+    pub timers: Timers,
 }
 
 impl State {
@@ -75,6 +107,10 @@ impl State {
             permissions: BTreeMap::new(),
             idempotency: idempotency::Store::default(),
             orgs: Orgs::default(),
+            shares: BTreeMap::new(),
+            index: ShareIndex::default(),
+            invitations: Invitations::default(),
+            timers: Timers::default(),
         }
     }
 
@@ -83,6 +119,10 @@ impl State {
         self.permissions.clear();
         self.idempotency = idempotency::Store::default();
         self.orgs = Orgs::default();
+        self.shares.clear();
+        self.index = ShareIndex::default();
+        self.invitations = Invitations::default();
+        self.timers = Timers::default();
     }
 
     /// The ARN of a customer managed permission of `account` in this Region.

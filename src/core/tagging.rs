@@ -3,6 +3,7 @@
 
 use crate::core::arn::{self, PermissionArn, PermissionOwner};
 use crate::core::clock::Ctx;
+use crate::core::shares;
 use crate::core::state::State;
 use crate::core::tags::{self, Tags};
 use crate::error::{Error, Result};
@@ -39,12 +40,7 @@ fn target_tags<'a>(state: &'a mut State, ctx: &Ctx, target: &TagTarget) -> Resul
         (Some(_), Some(_)) | (None, None) => Err(Error::InvalidParameter(
             "Only one of resourceArn or resourceShareArn may be specified.".into(),
         )),
-        (Some(share_arn), None) => {
-            arn::ResourceShareArn::parse(share_arn)?;
-            Err(Error::UnknownResource(format!(
-                "ResourceShare {share_arn} could not be found."
-            )))
-        }
+        (Some(share_arn), None) => shares::tags_mut(state, ctx, share_arn),
         (None, Some(resource_arn)) => {
             let not_found = || {
                 Error::ResourceArnNotFound(format!(

@@ -1,0 +1,144 @@
+//! Who can see a resource share: the owner, and the accounts it is
+//! effectively shared with. Organization and OU membership is evaluated
+//! here, at the time of the check, so an account added to an OU later gains
+//! what the OU was given and one removed loses it.
+//!
+//! An account reaches a share (owned by another account, ACTIVE, STANDARD)
+//! through an ASSOCIATED principal association that names:
+//! - the account itself, or an IAM role or user of the account;
+//! - the owner's organization, when the account is a member, the owner is
+//!   still a member and sharing with the organization is enabled;
+//! - an OU of that organization that contains the account (directly or
+//!   through nested OUs), under the same conditions.
+
+use std::collections::BTreeSet;
+
+use crate::core::arn::Principal;
+use crate::core::permissions::FeatureSet;
+use crate::core::shares::{AssociationStatus, PrincipalAssoc, ResourceShare, ShareStatus};
+use crate::core::state::State;
+
+/// Whether the owner belongs to an organization with sharing enabled.
+pub fn org_sharing_available(state: &State, owner: &str) -> bool {
+    state.orgs.org_of(owner).is_some_and(|o| o.sharing_enabled)
+}
+
+/// Whether `account` is inside `owner`'s organization and that organization
+/// shares with its members without invitations.
+pub fn inside_org(state: &State, owner: &str, account: &str) -> bool {
+    org_sharing_available(state, owner) && state.orgs.same_org(owner, account)
+}
+
+/// The ARN prefix of the IAM roles and users of an account.
+pub fn iam_prefix(state: &State, account: &str) -> String {
+    format!("arn:{}:iam::{}:", state.config.partition, account)
+}
+
+/// Whether one principal association gives `account` access to `share`.
+fn covers(state: &State, share: &ResourceShare, pa: &PrincipalAssoc, account: &str) -> bool {
+    if pa.assoc.status != AssociationStatus::Associated {
+        return false;
+    }
+    match &pa.principal {
+        Principal::Account(a) => a == account,
+        Principal::IamRole { account: a, .. } | Principal::IamUser { account: a, .. } => {
+            a == account
+        }
+        Principal::Organization { org_id, .. } => {
+            member_of_owner_org(state, share, account, org_id)
+        }
+        Principal::OrganizationalUnit { org_id, ou_id, .. } => {
+            member_of_owner_org(state, share, account, org_id)
+                && state.orgs.ou_contains(ou_id, account)
+        }
+        Principal::ServicePrincipal(_) => false,
+    }
+}
+
+fn member_of_owner_org(state: &State, share: &ResourceShare, account: &str, org_id: &str) -> bool {
+    match (state.orgs.org_of(account), state.orgs.org_of(&share.owner)) {
+        (Some(a), Some(o)) => a.id == org_id && o.id == org_id && o.sharing_enabled,
+        _ => false,
+    }
+}
+
+/// Whether the share is one its principals can see at all.
+fn open(share: &ResourceShare) -> bool {
+    share.status == ShareStatus::Active && share.feature_set == FeatureSet::Standard
+}
+
+/// The principal ids through which `account` may be named, exact ones first
+/// (account id, organization ARN, OU ARNs); IAM principals are found by
+/// prefix (`iam_prefix`).
+fn exact_ids(state: &State, account: &str) -> Vec<String> {
+    let mut ids = vec![account.to_string()];
+    if let Some(org) = state.orgs.org_of(account) {
+        ids.push(org.arn.clone());
+        for parent in state.orgs.ancestors(account) {
+            if let Some(ou) = org.ous.get(parent) {
+                ids.push(ou.arn.clone());
+            }
+        }
+    }
+    ids
+}
+
+/// Whether `account` (not the owner) has effective access to `share`.
+pub fn reaches(state: &State, share: &ResourceShare, account: &str) -> bool {
+    if share.owner == account || !open(share) {
+        return false;
+    }
+    let exact = exact_ids(state, account).into_iter().any(|id| {
+        share
+            .principals
+            .get(&id)
+            .is_some_and(|pa| covers(state, share, pa, account))
+    });
+    if exact {
+        return true;
+    }
+    let prefix = iam_prefix(state, account);
+    share
+        .principals
+        .range(prefix.clone()..)
+        .take_while(|(id, _)| id.starts_with(&prefix))
+        .any(|(_, pa)| covers(state, share, pa, account))
+}
+
+/// Every share owned by another account that `account` can see, in ARN
+/// order. The cost follows what the account can see, not the total: each
+/// candidate comes from the principal index.
+pub fn visible_shares(state: &State, account: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut consider = |id: &str, share_arn: &str| {
+        if out.contains(share_arn) {
+            return;
+        }
+        if let Some(share) = state.shares.get(share_arn) {
+            if share.owner != account
+                && open(share)
+                && share
+                    .principals
+                    .get(id)
+                    .is_some_and(|pa| covers(state, share, pa, account))
+            {
+                out.insert(share_arn.to_string());
+            }
+        }
+    };
+    for id in exact_ids(state, account) {
+        for share_arn in state.index.shares_of_principal(&id) {
+            consider(&id, share_arn);
+        }
+    }
+    let prefix = iam_prefix(state, account);
+    for (id, share_arn) in state.index.principals_with_prefix(&prefix) {
+        consider(id, share_arn);
+    }
+    out
+}
+
+/// Whether the caller may see the share: it owns it, or reaches it.
+pub fn can_see(state: &State, share: &ResourceShare, account: &str) -> bool {
+    share.owner == account || reaches(state, share, account)
+}

@@ -1,0 +1,865 @@
+//! What a share holds and grants: resource, principal and source
+//! associations. Operations: AssociateResourceShare,
+//! DisassociateResourceShare (including a receiver leaving a share),
+//! GetResourceShareAssociations and ListSourceAssociations.
+//!
+//! Associating is done in two steps so that a failed call changes nothing:
+//! `plan_associate` validates every entity against the share and the state
+//! and returns a plan; `apply_associate` carries the plan out and cannot
+//! fail.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use crate::core::access;
+use crate::core::arn::{Arn, Principal, ResourceShareArn, SourceId};
+use crate::core::catalog::{Catalog, RegionScope, ResourceTypeInfo};
+use crate::core::clock::Ctx;
+use crate::core::invitations;
+use crate::core::page::{MaxResultsError, Pager};
+use crate::core::resources::split_cursor;
+use crate::core::shares::{
+    self, row_key, Assoc, AssociationStatus, AssociationType, AttachedPermission, PrincipalAssoc,
+    ResourceAssoc, ResourceShare, SourceAssoc,
+};
+use crate::core::state::State;
+use crate::core::{Page, PageInput};
+use crate::error::{Error, Result};
+
+/// The entities of an Associate / Disassociate / Create request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entities {
+    pub resource_arns: Vec<String>,
+    pub principals: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+impl Entities {
+    pub fn is_empty(&self) -> bool {
+        self.resource_arns.is_empty() && self.principals.is_empty() && self.sources.is_empty()
+    }
+}
+
+/// What the API reports about an association (`ResourceShareAssociation`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssociationInfo {
+    pub share_arn: String,
+    pub share_name: String,
+    pub entity: String,
+    pub association_type: AssociationType,
+    pub status: AssociationStatus,
+    pub status_message: Option<String>,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+    /// For principal associations.
+    pub external: Option<bool>,
+}
+
+fn info(
+    share: &ResourceShare,
+    entity: &str,
+    kind: AssociationType,
+    assoc: &Assoc,
+    external: Option<bool>,
+) -> AssociationInfo {
+    AssociationInfo {
+        share_arn: share.arn.clone(),
+        share_name: share.name.clone(),
+        entity: entity.to_string(),
+        association_type: kind,
+        status: assoc.status,
+        status_message: assoc.status_message.clone(),
+        creation_time: assoc.creation_time,
+        last_updated_time: assoc.last_updated_time,
+        external,
+    }
+}
+
+/// A resource to add.
+#[derive(Debug, Clone)]
+struct NewResource {
+    arn: String,
+    resource_type: String,
+    /// Why the association fails (the resource is not the owner's, or not in
+    /// this Region): the call succeeds and the association ends FAILED.
+    failure: Option<String>,
+}
+
+/// A principal to add.
+#[derive(Debug, Clone)]
+struct NewPrincipal {
+    id: String,
+    principal: Principal,
+    external: bool,
+    /// (receiver account, receiver IAM ARN) when an invitation is needed.
+    invite: Option<(String, Option<String>)>,
+}
+
+/// A validated change to a share.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    resources: Vec<NewResource>,
+    principals: Vec<NewPrincipal>,
+    sources: Vec<SourceId>,
+    permissions: Vec<(String, AttachedPermission)>,
+    /// Every entity of the request, in request order, for the response.
+    order: Vec<(AssociationType, String)>,
+}
+
+fn dedup(list: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    list.iter()
+        .filter(|s| seen.insert(s.as_str()))
+        .cloned()
+        .collect()
+}
+
+fn org_only_message() -> String {
+    "The resource you are attempting to share can only be shared within your AWS Organization. This error may also occur if you have not enabled sharing with your AWS organization, or that onboarding process is still in progress.".into()
+}
+
+/// Validates adding `entities` to `share` (which may be new and not yet in
+/// the state) and returns the plan.
+pub fn plan_associate(
+    state: &State,
+    ctx: &Ctx,
+    share: &ResourceShare,
+    entities: &Entities,
+) -> Result<Plan> {
+    let limits = &state.config.limits;
+    let catalog = Catalog::get();
+    let resource_arns = dedup(&entities.resource_arns);
+    let principal_ids = dedup(&entities.principals);
+    let source_ids = dedup(&entities.sources);
+    if resource_arns.len() > limits.resources_per_call {
+        return Err(Error::ResourceShareLimitExceeded(format!(
+            "A request can associate at most {} resources; this one has {}.",
+            limits.resources_per_call,
+            resource_arns.len()
+        )));
+    }
+    let mut plan = Plan::default();
+
+    // Resources.
+    let mut new_types: Vec<&'static ResourceTypeInfo> = Vec::new();
+    for arn in &resource_arns {
+        plan.order.push((AssociationType::Resource, arn.clone()));
+        if share
+            .resources
+            .get(arn)
+            .is_some_and(|r| r.assoc.status.is_live())
+        {
+            continue;
+        }
+        let parsed = Arn::parse(arn)?;
+        let rt = catalog.type_of_arn(arn).ok_or_else(|| {
+            Error::InvalidParameter(format!(
+                "The resource {arn} is not of a type RAM can share. ListResourceTypes lists the shareable types."
+            ))
+        })?;
+        if rt.region_scope == RegionScope::Global && state.config.region != "us-east-1" {
+            return Err(Error::InvalidParameter(format!(
+                "{} is a global resource type; global resources can be shared only from resource shares in us-east-1.",
+                rt.resource_type
+            )));
+        }
+        let failure = if parsed.partition != state.config.partition
+            || (!parsed.account.is_empty() && parsed.account != share.owner)
+        {
+            Some("The specified resource could not be found in your AWS account.".to_string())
+        } else if rt.region_scope == RegionScope::Regional
+            && !parsed.region.is_empty()
+            && parsed.region != state.config.region
+        {
+            Some(format!(
+                "The resource is in Region {}; a resource share in {} can hold only resources of its own Region.",
+                parsed.region, state.config.region
+            ))
+        } else {
+            None
+        };
+        if failure.is_none() {
+            new_types.push(rt);
+        }
+        plan.resources.push(NewResource {
+            arn: arn.clone(),
+            resource_type: rt.resource_type.clone(),
+            failure,
+        });
+    }
+    // The types the share will hold.
+    let mut all_types: BTreeSet<&str> = share.resource_types();
+    all_types.extend(new_types.iter().map(|t| t.resource_type.as_str()));
+    let type_infos: Vec<&ResourceTypeInfo> = all_types
+        .iter()
+        .filter_map(|t| catalog.resource_type(t))
+        .collect();
+    let org_only = type_infos.iter().any(|t| !t.can_share_outside_organization);
+    let iam_ok = type_infos.iter().all(|t| t.can_share_with_iam_principals);
+
+    // Principals.
+    let owner_org = state.orgs.org_of(&share.owner);
+    let mut invitations = 0usize;
+    let mut has_service_principal = share.has_service_principals();
+    for id in &principal_ids {
+        plan.order.push((AssociationType::Principal, id.clone()));
+        if share
+            .principals
+            .get(id)
+            .is_some_and(|p| p.assoc.status.is_live())
+        {
+            continue;
+        }
+        let principal = Principal::parse(id)?;
+        let np = match &principal {
+            Principal::ServicePrincipal(_) => {
+                has_service_principal = true;
+                NewPrincipal {
+                    id: id.clone(),
+                    principal: principal.clone(),
+                    external: false,
+                    invite: None,
+                }
+            }
+            Principal::Organization { org_id, .. } => {
+                match owner_org {
+                    Some(o) if &o.id == org_id && o.arn == *id => {}
+                    _ => {
+                        return Err(Error::UnknownResource(format!(
+                            "Organization {org_id} could not be found."
+                        )))
+                    }
+                }
+                if !access::org_sharing_available(state, &share.owner) {
+                    return Err(Error::OperationNotPermitted(org_only_message()));
+                }
+                NewPrincipal {
+                    id: id.clone(),
+                    principal: principal.clone(),
+                    external: false,
+                    invite: None,
+                }
+            }
+            Principal::OrganizationalUnit { org_id, ou_id, .. } => {
+                let known = owner_org.is_some_and(|o| {
+                    &o.id == org_id && o.ous.get(ou_id).is_some_and(|ou| ou.arn == *id)
+                });
+                if !known {
+                    return Err(Error::UnknownResource(format!(
+                        "OrganizationalUnit {ou_id} could not be found."
+                    )));
+                }
+                if !access::org_sharing_available(state, &share.owner) {
+                    return Err(Error::OperationNotPermitted(org_only_message()));
+                }
+                NewPrincipal {
+                    id: id.clone(),
+                    principal: principal.clone(),
+                    external: false,
+                    invite: None,
+                }
+            }
+            Principal::Account(account)
+            | Principal::IamRole { account, .. }
+            | Principal::IamUser { account, .. } => {
+                if principal.is_iam() && !iam_ok {
+                    return Err(Error::OperationNotPermitted(format!(
+                        "The resource share holds resource types that can't be shared with IAM roles and users, so {id} can't be added."
+                    )));
+                }
+                if principal
+                    .partition()
+                    .is_some_and(|p| p != state.config.partition)
+                {
+                    return Err(Error::InvalidParameter(format!(
+                        "Principal ID {id} is malformed. Verify the ID and try again."
+                    )));
+                }
+                if !principal.is_iam() && account == &share.owner {
+                    return Err(Error::InvalidParameter(format!(
+                        "The account {account} owns the resource share and can't be one of its principals."
+                    )));
+                }
+                // The owner's own IAM roles and users are as close as it gets.
+                let own = account == &share.owner;
+                let same_org = own || state.orgs.same_org(&share.owner, account);
+                let inside = own || access::inside_org(state, &share.owner, account);
+                if !inside {
+                    if org_only && !same_org {
+                        return Err(Error::InvalidParameter(org_only_message()));
+                    }
+                    if !share.allow_external_principals {
+                        if !access::org_sharing_available(state, &share.owner) {
+                            return Err(Error::OperationNotPermitted(org_only_message()));
+                        }
+                        return Err(Error::InvalidParameter(format!(
+                            "Principal {id} is not in your AWS organization. You do not have permission to add external AWS accounts to a resource share."
+                        )));
+                    }
+                }
+                let invite = if inside {
+                    None
+                } else {
+                    invitations += 1;
+                    Some((account.clone(), principal.is_iam().then(|| id.clone())))
+                };
+                NewPrincipal {
+                    id: id.clone(),
+                    principal: principal.clone(),
+                    external: !same_org,
+                    invite,
+                }
+            }
+        };
+        plan.principals.push(np);
+    }
+    // New resources must fit the principals already there.
+    if !new_types.is_empty() {
+        let live = || {
+            share
+                .principals
+                .values()
+                .filter(|p| p.assoc.status.is_live())
+        };
+        if new_types.iter().any(|t| !t.can_share_with_iam_principals)
+            && live().any(|p| p.principal.is_iam())
+        {
+            return Err(Error::OperationNotPermitted(
+                "The resource share has IAM role or user principals, and these resources can't be shared with them.".into(),
+            ));
+        }
+        if new_types.iter().any(|t| !t.can_share_outside_organization) && live().any(|p| p.external)
+        {
+            return Err(Error::InvalidParameter(org_only_message()));
+        }
+    }
+
+    // Sources.
+    for id in &source_ids {
+        plan.order.push((AssociationType::Source, id.clone()));
+        if share
+            .sources
+            .get(id)
+            .is_some_and(|s| s.assoc.status.is_live())
+        {
+            continue;
+        }
+        plan.sources.push(SourceId::parse(id)?);
+    }
+    if !plan.sources.is_empty() && !has_service_principal {
+        return Err(Error::InvalidParameter(
+            "Sources constrain service principals: add a service principal to the resource share together with its sources.".into(),
+        ));
+    }
+
+    // Quotas.
+    let live_resources = share
+        .resources
+        .values()
+        .filter(|r| r.assoc.status.is_live())
+        .count();
+    let live_principals = share
+        .principals
+        .values()
+        .filter(|p| p.assoc.status.is_live())
+        .count();
+    let adding_resources = plan
+        .resources
+        .iter()
+        .filter(|r| r.failure.is_none())
+        .count();
+    let usage = state.index.usage(&share.owner);
+    if live_resources + adding_resources > limits.resources_per_share
+        || usage.resource_associations + adding_resources > limits.resource_associations_per_account
+    {
+        return Err(Error::ResourceShareLimitExceeded(format!(
+            "The resource association quota would be exceeded ({} per resource share, {} per account).",
+            limits.resources_per_share, limits.resource_associations_per_account
+        )));
+    }
+    if live_principals + plan.principals.len() > limits.principals_per_share
+        || usage.principal_associations + plan.principals.len()
+            > limits.principal_associations_per_account
+    {
+        return Err(Error::ResourceShareLimitExceeded(format!(
+            "The principal association quota would be exceeded ({} per resource share, {} per account).",
+            limits.principals_per_share, limits.principal_associations_per_account
+        )));
+    }
+    if invitations > 0
+        && state.invitations.pending_of(&share.owner) + invitations
+            > limits.pending_invitations_per_account
+    {
+        return Err(Error::ResourceShareLimitExceeded(format!(
+            "The account already has the maximum of {} pending invitations.",
+            limits.pending_invitations_per_account
+        )));
+    }
+
+    // Default permissions for resource types that have none yet.
+    for rt in new_types {
+        if share.permissions.contains_key(&rt.resource_type)
+            || plan.permissions.iter().any(|(t, _)| *t == rt.resource_type)
+        {
+            continue;
+        }
+        let mp = catalog.default_permission(rt);
+        plan.permissions.push((
+            rt.resource_type.clone(),
+            AttachedPermission {
+                arn: mp.arn(&state.config.partition),
+                version: mp.default_version,
+                parameter_values: Vec::new(),
+                creation_time: ctx.now,
+                last_updated_time: ctx.now,
+            },
+        ));
+    }
+    Ok(plan)
+}
+
+/// Carries out a plan on `share` (not in `state.shares` while this runs) and
+/// returns the response rows, new associations reported ASSOCIATING as AWS
+/// reports them.
+pub fn apply_associate(
+    state: &mut State,
+    ctx: &Ctx,
+    share: &mut ResourceShare,
+    plan: Plan,
+) -> Vec<AssociationInfo> {
+    let now = ctx.now;
+    let mut fresh: BTreeSet<(AssociationType, String)> = BTreeSet::new();
+    for (rt, p) in plan.permissions {
+        state.index.index_permission(&share.arn, &p);
+        share.permissions.insert(rt, p);
+    }
+    for r in plan.resources {
+        let mut assoc = Assoc::new(AssociationStatus::Associated, now);
+        if let Some(why) = r.failure {
+            assoc.set(AssociationStatus::Failed, Some(why), now);
+        } else {
+            state.index.index_resource(&share.owner, &share.arn, &r.arn);
+        }
+        fresh.insert((AssociationType::Resource, r.arn.clone()));
+        share.resources.insert(
+            r.arn,
+            ResourceAssoc {
+                assoc,
+                resource_type: r.resource_type,
+            },
+        );
+    }
+    for s in plan.sources {
+        fresh.insert((AssociationType::Source, s.id().to_string()));
+        share.sources.insert(
+            s.id().to_string(),
+            SourceAssoc {
+                assoc: Assoc::new(AssociationStatus::Associated, now),
+                source: s,
+            },
+        );
+    }
+    let mut invites = Vec::new();
+    for p in plan.principals {
+        let status = if p.invite.is_some() {
+            AssociationStatus::Associating
+        } else {
+            AssociationStatus::Associated
+        };
+        state.index.index_principal(&share.owner, &share.arn, &p.id);
+        fresh.insert((AssociationType::Principal, p.id.clone()));
+        if let Some((account, arn)) = p.invite {
+            invites.push((p.id.clone(), account, arn));
+        }
+        share.principals.insert(
+            p.id,
+            PrincipalAssoc {
+                assoc: Assoc::new(status, now),
+                principal: p.principal,
+                external: p.external,
+                invitation: None,
+            },
+        );
+    }
+    // Invitations are created once every resource is in place, so the
+    // expiry window reflects the share's types.
+    for (id, account, arn) in invites {
+        let inv = invitations::create(state, ctx, share, &id, &account, arn);
+        if let Some(pa) = share.principals.get_mut(&id) {
+            pa.invitation = Some(inv);
+        }
+    }
+    if !fresh.is_empty() {
+        share.last_updated_time = now;
+    }
+    plan.order
+        .into_iter()
+        .filter_map(|(kind, id)| {
+            let mut row = row_of(share, kind, &id)?;
+            if fresh.contains(&(kind, id)) {
+                row.status = AssociationStatus::Associating;
+                row.status_message = None;
+            }
+            Some(row)
+        })
+        .collect()
+}
+
+/// The association row of one entity of a share.
+fn row_of(share: &ResourceShare, kind: AssociationType, id: &str) -> Option<AssociationInfo> {
+    match kind {
+        AssociationType::Resource => share
+            .resources
+            .get(id)
+            .map(|r| info(share, id, kind, &r.assoc, None)),
+        AssociationType::Principal => share
+            .principals
+            .get(id)
+            .map(|p| info(share, id, kind, &p.assoc, Some(p.external))),
+        AssociationType::Source => share
+            .sources
+            .get(id)
+            .map(|s| info(share, id, kind, &s.assoc, None)),
+    }
+}
+
+/// Input of AssociateResourceShare / DisassociateResourceShare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShareEntitiesInput {
+    pub resource_share_arn: String,
+    pub entities: Entities,
+}
+
+/// AssociateResourceShare: adds resources, principals and sources to a share
+/// the caller owns.
+pub fn associate_resource_share(
+    state: &mut State,
+    ctx: &Ctx,
+    input: ShareEntitiesInput,
+) -> Result<Vec<AssociationInfo>> {
+    let share = shares::resolve_for_change(state, ctx, &input.resource_share_arn)?;
+    if input.entities.is_empty() {
+        return Err(Error::MissingRequiredParameter(
+            "AssociateResourceShare needs at least one of resourceArns, principals or sources."
+                .into(),
+        ));
+    }
+    let plan = plan_associate(state, ctx, share, &input.entities)?;
+    let mut share = state
+        .shares
+        .remove(&input.resource_share_arn)
+        .expect("resolved share exists");
+    let rows = apply_associate(state, ctx, &mut share, plan);
+    state.shares.insert(share.arn.clone(), share);
+    Ok(rows)
+}
+
+/// DisassociateResourceShare: the owner removes entities; a receiver that
+/// was added as an account leaves by naming its own account id.
+pub fn disassociate_resource_share(
+    state: &mut State,
+    ctx: &Ctx,
+    input: ShareEntitiesInput,
+) -> Result<Vec<AssociationInfo>> {
+    let arn = &input.resource_share_arn;
+    if arn.is_empty() {
+        return Err(Error::missing("resourceShareArn"));
+    }
+    ResourceShareArn::parse(arn)?;
+    if input.entities.is_empty() {
+        return Err(Error::MissingRequiredParameter(
+            "DisassociateResourceShare needs at least one of resourceArns, principals or sources."
+                .into(),
+        ));
+    }
+    let is_owner = state
+        .shares
+        .get(arn)
+        .is_some_and(|s| s.owner == ctx.account);
+    if !is_owner {
+        return leave(state, ctx, &input);
+    }
+    let share = shares::resolve_for_change(state, ctx, arn)?;
+    let e = &input.entities;
+    let mut order = Vec::new();
+    for r in dedup(&e.resource_arns) {
+        Arn::parse(&r)?;
+        live_or_refuse(share.resources.get(&r).map(|x| &x.assoc), &r, arn)?;
+        order.push((AssociationType::Resource, r));
+    }
+    for p in dedup(&e.principals) {
+        live_or_refuse(share.principals.get(&p).map(|x| &x.assoc), &p, arn)?;
+        order.push((AssociationType::Principal, p));
+    }
+    for s in dedup(&e.sources) {
+        live_or_refuse(share.sources.get(&s).map(|x| &x.assoc), &s, arn)?;
+        order.push((AssociationType::Source, s));
+    }
+    let mut share = state.shares.remove(arn).expect("resolved share exists");
+    let rows = end_associations(state, ctx, &mut share, &order);
+    state.shares.insert(arn.clone(), share);
+    Ok(rows)
+}
+
+fn live_or_refuse(assoc: Option<&Assoc>, entity: &str, share_arn: &str) -> Result<()> {
+    match assoc {
+        Some(a) if a.status.is_live() => Ok(()),
+        _ => Err(Error::InvalidParameter(format!(
+            "{entity} is not associated with the resource share {share_arn}."
+        ))),
+    }
+}
+
+/// Ends the listed associations; returns rows reported DISASSOCIATING.
+fn end_associations(
+    state: &mut State,
+    ctx: &Ctx,
+    share: &mut ResourceShare,
+    order: &[(AssociationType, String)],
+) -> Vec<AssociationInfo> {
+    let now = ctx.now;
+    let mut rows = Vec::new();
+    for (kind, id) in order {
+        match kind {
+            AssociationType::Resource => {
+                state.index.unindex_resource(&share.owner, &share.arn, id);
+                if let Some(r) = share.resources.get_mut(id) {
+                    r.assoc.set(AssociationStatus::Disassociated, None, now);
+                }
+            }
+            AssociationType::Principal => {
+                state.index.unindex_principal(&share.owner, &share.arn, id);
+                if let Some(p) = share.principals.get_mut(id) {
+                    p.assoc.set(AssociationStatus::Disassociated, None, now);
+                    if let Some(inv) = p.invitation.take() {
+                        invitations::withdraw(state, &inv);
+                    }
+                }
+            }
+            AssociationType::Source => {
+                if let Some(s) = share.sources.get_mut(id) {
+                    s.assoc.set(AssociationStatus::Disassociated, None, now);
+                }
+            }
+        }
+        if let Some(mut row) = row_of(share, *kind, id) {
+            row.status = AssociationStatus::Disassociating;
+            rows.push(row);
+        }
+    }
+    share.last_updated_time = now;
+    rows
+}
+
+/// A receiver leaves a share it was added to as an account.
+fn leave(state: &mut State, ctx: &Ctx, input: &ShareEntitiesInput) -> Result<Vec<AssociationInfo>> {
+    let arn = &input.resource_share_arn;
+    let Some(share) = state.shares.get(arn) else {
+        return Err(Error::UnknownResource(format!(
+            "ResourceShare {arn} could not be found."
+        )));
+    };
+    if !access::reaches(state, share, &ctx.account) {
+        return Err(Error::UnknownResource(format!(
+            "ResourceShare {arn} could not be found."
+        )));
+    }
+    let e = &input.entities;
+    if !e.resource_arns.is_empty() || !e.sources.is_empty() || e.principals != [ctx.account.clone()]
+    {
+        return Err(Error::OperationNotPermitted(format!(
+            "Only the owner of resource share {arn} can change it; a receiver can only leave it by naming its own account id as the principal."
+        )));
+    }
+    let individually = share
+        .principals
+        .get(&ctx.account)
+        .is_some_and(|p| p.assoc.status == AssociationStatus::Associated);
+    if !individually {
+        return Err(Error::OperationNotPermitted(format!(
+            "The account has access to {arn} through its organization and can't leave it individually."
+        )));
+    }
+    let mut share = state.shares.remove(arn).expect("share exists");
+    let rows = end_associations(
+        state,
+        ctx,
+        &mut share,
+        &[(AssociationType::Principal, ctx.account.clone())],
+    );
+    state.shares.insert(arn.clone(), share);
+    Ok(rows)
+}
+
+/// Input of GetResourceShareAssociations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GetResourceShareAssociationsInput {
+    pub association_type: Option<AssociationType>,
+    pub resource_share_arns: Vec<String>,
+    pub resource_arn: Option<String>,
+    pub principal: Option<String>,
+    pub status: Option<AssociationStatus>,
+    pub page: PageInput,
+}
+
+/// GetResourceShareAssociations: the associations of the caller's shares.
+pub fn get_resource_share_associations(
+    state: &State,
+    ctx: &Ctx,
+    input: GetResourceShareAssociationsInput,
+) -> Result<Page<AssociationInfo>> {
+    let kind = input
+        .association_type
+        .ok_or_else(|| Error::missing("associationType"))?;
+    let resource_arn = input.resource_arn.as_deref().filter(|s| !s.is_empty());
+    let principal = input.principal.as_deref().filter(|s| !s.is_empty());
+    if resource_arn.is_some() && kind == AssociationType::Principal {
+        return Err(Error::InvalidParameter(
+            "resourceArn can't be used with associationType PRINCIPAL.".into(),
+        ));
+    }
+    if principal.is_some() && kind == AssociationType::Resource {
+        return Err(Error::InvalidParameter(
+            "principal can't be used with associationType RESOURCE.".into(),
+        ));
+    }
+    if let Some(r) = resource_arn {
+        Arn::parse(r)?;
+    }
+    for a in &input.resource_share_arns {
+        shares::resolve_owned(state, ctx, a)?;
+    }
+    let query = format!(
+        "{kind:?}|{:?}|{resource_arn:?}|{principal:?}|{:?}",
+        input.resource_share_arns, input.status
+    );
+    let pager = Pager::start(
+        &state.tokens,
+        "GetResourceShareAssociations",
+        &ctx.account,
+        &query,
+        input.page.max_results,
+        input.page.next_token.as_deref(),
+        MaxResultsError::InvalidParameter,
+    )?;
+    let cursor = pager.after().map(str::to_string);
+    let (after_share, after_entity) = split_cursor(cursor.as_deref());
+    let items = shares::owned(state, &ctx.account, None)
+        .filter(|s| after_share.is_none_or(|a| s.arn.as_str() >= a))
+        .filter(|s| {
+            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
+        })
+        .flat_map(|s| {
+            let after = if Some(s.arn.as_str()) == after_share {
+                after_entity
+            } else {
+                None
+            };
+            let ids: Vec<&String> = match kind {
+                AssociationType::Resource => s.resources.keys().collect(),
+                AssociationType::Principal => s.principals.keys().collect(),
+                AssociationType::Source => s.sources.keys().collect(),
+            };
+            ids.into_iter()
+                .filter(move |id| after.is_none_or(|a| id.as_str() > a))
+                .filter_map(move |id| row_of(s, kind, id))
+        })
+        .filter(|r| resource_arn.is_none_or(|a| r.entity == a))
+        .filter(|r| principal.is_none_or(|p| r.entity == p))
+        .filter(|r| input.status.is_none_or(|st| r.status == st))
+        .map(|r| (row_key(&r.share_arn, &r.entity), r));
+    let (items, next_token) = pager.finish(items);
+    Ok(Page { items, next_token })
+}
+
+/// What the API reports about a source (`AssociatedSource`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceInfo {
+    pub share_arn: String,
+    pub source_id: String,
+    pub source_type: &'static str,
+    pub status: AssociationStatus,
+    pub status_message: Option<String>,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+}
+
+/// Input of ListSourceAssociations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListSourceAssociationsInput {
+    pub resource_share_arns: Vec<String>,
+    pub source_id: Option<String>,
+    pub source_type: Option<String>,
+    pub status: Option<AssociationStatus>,
+    pub page: PageInput,
+}
+
+/// The source types ListSourceAssociations filters on.
+pub const SOURCE_TYPES: [&str; 4] = ["ACCOUNT", "ARN", "ORGANIZATION_ID", "ORGANIZATION_PATH"];
+
+/// ListSourceAssociations: the source constraints of the caller's shares.
+pub fn list_source_associations(
+    state: &State,
+    ctx: &Ctx,
+    input: ListSourceAssociationsInput,
+) -> Result<Page<SourceInfo>> {
+    for a in &input.resource_share_arns {
+        shares::resolve_owned(state, ctx, a)?;
+    }
+    let source_type = input.source_type.as_deref().filter(|s| !s.is_empty());
+    if let Some(t) = source_type {
+        if !SOURCE_TYPES.contains(&t) {
+            return Err(Error::InvalidParameter(format!(
+                "{t} is not a source type: use one of {}.",
+                SOURCE_TYPES.join(", ")
+            )));
+        }
+    }
+    let source_id = input.source_id.as_deref().filter(|s| !s.is_empty());
+    let query = format!(
+        "{:?}|{source_id:?}|{source_type:?}|{:?}",
+        input.resource_share_arns, input.status
+    );
+    let pager = Pager::start(
+        &state.tokens,
+        "ListSourceAssociations",
+        &ctx.account,
+        &query,
+        input.page.max_results,
+        input.page.next_token.as_deref(),
+        MaxResultsError::InvalidParameter,
+    )?;
+    let cursor = pager.after().map(str::to_string);
+    let (after_share, after_entity) = split_cursor(cursor.as_deref());
+    let items = shares::owned(state, &ctx.account, None)
+        .filter(|s| after_share.is_none_or(|a| s.arn.as_str() >= a))
+        .filter(|s| {
+            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
+        })
+        .flat_map(|s| {
+            let after = if Some(s.arn.as_str()) == after_share {
+                after_entity
+            } else {
+                None
+            };
+            s.sources
+                .iter()
+                .filter(move |(id, _)| after.is_none_or(|a| id.as_str() > a))
+                .map(move |(id, src)| SourceInfo {
+                    share_arn: s.arn.clone(),
+                    source_id: id.clone(),
+                    source_type: src.source.source_type(),
+                    status: src.assoc.status,
+                    status_message: src.assoc.status_message.clone(),
+                    creation_time: src.assoc.creation_time,
+                    last_updated_time: src.assoc.last_updated_time,
+                })
+        })
+        .filter(|r| source_id.is_none_or(|x| r.source_id == x))
+        .filter(|r| source_type.is_none_or(|t| r.source_type == t))
+        .filter(|r| input.status.is_none_or(|st| r.status == st))
+        .map(|r| (row_key(&r.share_arn, &r.source_id), r));
+    let (items, next_token) = pager.finish(items);
+    Ok(Page { items, next_token })
+}

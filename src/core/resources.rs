@@ -1,0 +1,197 @@
+//! ListResources: the resources in the caller's shares (SELF), or the
+//! resources shared with the caller (OTHER-ACCOUNTS), one row per
+//! (share, resource).
+
+use chrono::{DateTime, Utc};
+
+use crate::core::access;
+use crate::core::arn::{Arn, ResourceShareArn};
+use crate::core::catalog::{Catalog, RegionScope};
+use crate::core::clock::Ctx;
+use crate::core::page::{join_key, MaxResultsError, Pager};
+use crate::core::permissions::ResourceOwner;
+use crate::core::resource_types::RegionScopeFilter;
+use crate::core::shares::{self, AssociationStatus, ResourceShare, ShareStatus};
+use crate::core::state::State;
+use crate::core::{Page, PageInput};
+use crate::error::{Error, Result};
+
+/// `status` of a shared resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceStatus {
+    Available,
+    ZonalResourceInaccessible,
+    LimitExceeded,
+    Unavailable,
+    Pending,
+}
+
+/// What the API reports about a shared resource (`Resource`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceInfo {
+    pub arn: String,
+    pub resource_type: String,
+    pub share_arn: String,
+    pub status: ResourceStatus,
+    pub status_message: Option<String>,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+    pub region_scope: RegionScope,
+}
+
+/// The ASSOCIATED resources of a share, in ARN order after `after`,
+/// filtered by scope, type and ARNs.
+pub fn rows_of_share<'a>(
+    share: &'a ResourceShare,
+    after: Option<&'a str>,
+    scope: RegionScopeFilter,
+    resource_type: Option<&'a str>,
+    arns: &'a [String],
+) -> impl Iterator<Item = ResourceInfo> + 'a {
+    let catalog = Catalog::get();
+    share
+        .resources
+        .iter()
+        .filter(move |(arn, _)| after.is_none_or(|a| arn.as_str() > a))
+        .filter(|(_, r)| r.assoc.status == AssociationStatus::Associated)
+        .filter(move |(arn, _)| arns.is_empty() || arns.contains(arn))
+        .filter(move |(_, r)| resource_type.is_none_or(|t| r.resource_type == t))
+        .filter_map(move |(arn, r)| {
+            let scope_of = catalog
+                .resource_type(&r.resource_type)
+                .map(|t| t.region_scope)
+                .unwrap_or(RegionScope::Regional);
+            scope.admits(scope_of).then(|| ResourceInfo {
+                arn: arn.clone(),
+                resource_type: r.resource_type.clone(),
+                share_arn: share.arn.clone(),
+                status: ResourceStatus::Available,
+                status_message: None,
+                creation_time: r.assoc.creation_time,
+                last_updated_time: r.assoc.last_updated_time,
+                region_scope: scope_of,
+            })
+        })
+}
+
+/// Input of ListResources.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListResourcesInput {
+    pub resource_owner: Option<ResourceOwner>,
+    pub principal: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource_arns: Vec<String>,
+    pub resource_share_arns: Vec<String>,
+    pub scope: RegionScopeFilter,
+    pub page: PageInput,
+}
+
+/// The shares a listing for `owner` walks, in ARN order: the caller's own
+/// ACTIVE shares (SELF) or those shared with it (OTHER-ACCOUNTS).
+pub fn shares_for<'a>(
+    state: &'a State,
+    ctx: &Ctx,
+    owner: ResourceOwner,
+    from: Option<&str>,
+) -> Box<dyn Iterator<Item = &'a ResourceShare> + 'a> {
+    match owner {
+        ResourceOwner::SelfAccount => Box::new(
+            shares::owned(state, &ctx.account, None)
+                .filter(move |s| s.status == ShareStatus::Active)
+                .skip_while({
+                    let from = from.map(str::to_string);
+                    move |s| from.as_deref().is_some_and(|f| s.arn.as_str() < f)
+                }),
+        ),
+        ResourceOwner::OtherAccounts => {
+            let from = from.map(str::to_string);
+            Box::new(
+                access::visible_shares(state, &ctx.account)
+                    .into_iter()
+                    .filter(move |a| from.as_deref().is_none_or(|f| a.as_str() >= f))
+                    .filter_map(|a| state.shares.get(&a)),
+            )
+        }
+    }
+}
+
+/// Splits a (share, entity) cursor.
+pub fn split_cursor(after: Option<&str>) -> (Option<&str>, Option<&str>) {
+    match after {
+        None => (None, None),
+        Some(k) => match k.split_once('\u{0}') {
+            Some((s, e)) => (Some(s), Some(e)),
+            None => (Some(k), None),
+        },
+    }
+}
+
+/// ListResources.
+pub fn list_resources(
+    state: &State,
+    ctx: &Ctx,
+    input: ListResourcesInput,
+) -> Result<Page<ResourceInfo>> {
+    let owner = input
+        .resource_owner
+        .ok_or_else(|| Error::missing("resourceOwner"))?;
+    let resource_type = match input.resource_type.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => Some(
+            Catalog::get()
+                .resource_type(t)
+                .ok_or_else(|| {
+                    Error::InvalidResourceType(format!(
+                        "The resource type {t} is not one RAM can share. ListResourceTypes lists them."
+                    ))
+                })?
+                .resource_type
+                .as_str(),
+        ),
+    };
+    for arn in &input.resource_arns {
+        Arn::parse(arn)?;
+    }
+    for arn in &input.resource_share_arns {
+        ResourceShareArn::parse(arn)?;
+    }
+    let query = format!(
+        "{owner:?}|{:?}|{resource_type:?}|{:?}|{:?}|{:?}",
+        input.principal, input.resource_arns, input.resource_share_arns, input.scope
+    );
+    let pager = Pager::start(
+        &state.tokens,
+        "ListResources",
+        &ctx.account,
+        &query,
+        input.page.max_results,
+        input.page.next_token.as_deref(),
+        MaxResultsError::InvalidParameter,
+    )?;
+    let cursor = pager.after().map(str::to_string);
+    let (after_share, after_resource) = split_cursor(cursor.as_deref());
+    let principal = input.principal.as_deref().filter(|p| !p.is_empty());
+    let items = shares_for(state, ctx, owner, after_share)
+        .filter(|s| {
+            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
+        })
+        .filter(|s| match (owner, principal) {
+            (_, None) => true,
+            (ResourceOwner::SelfAccount, Some(p)) => s
+                .principals
+                .get(p)
+                .is_some_and(|pa| pa.assoc.status.is_live()),
+            (ResourceOwner::OtherAccounts, Some(p)) => s.owner == p,
+        })
+        .flat_map(|s| {
+            let after = if Some(s.arn.as_str()) == after_share {
+                after_resource
+            } else {
+                None
+            };
+            rows_of_share(s, after, input.scope, resource_type, &input.resource_arns)
+        })
+        .map(|r| (join_key(&[&r.share_arn, &r.arn]), r));
+    let (items, next_token) = pager.finish(items);
+    Ok(Page { items, next_token })
+}

@@ -1,0 +1,836 @@
+//! Resource shares: the share object with its resource, principal and source
+//! associations and attached permissions, the indexes that find shares by
+//! principal, resource and permission, and the share operations
+//! CreateResourceShare, GetResourceShares, UpdateResourceShare and
+//! DeleteResourceShare.
+//!
+//! Invariants:
+//! - `State::shares` holds every share by ARN until it is purged (two hours
+//!   after deletion); a DELETED share has no live association.
+//! - The indexes (`ShareIndex`) list exactly the live (not DISASSOCIATED,
+//!   not FAILED) associations of live shares; `index_*` / `unindex_*` are the
+//!   only writers.
+//! - A share has at most one attached permission per resource type.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::core::access;
+use crate::core::arn::{Principal, ResourceShareArn, SourceId};
+use crate::core::associations::{self, Entities};
+use crate::core::clock::Ctx;
+use crate::core::page::{join_key, MaxResultsError, Pager};
+use crate::core::permissions::{self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner};
+use crate::core::state::State;
+use crate::core::tags::{self, TagFilter, Tags};
+use crate::core::{Page, PageInput};
+use crate::error::{Error, Result};
+
+/// How long a deleted share stays visible as DELETED.
+pub const DELETED_RETENTION_HOURS: i64 = 2;
+
+/// `status` of a resource share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ShareStatus {
+    Pending,
+    Active,
+    Failed,
+    Deleting,
+    Deleted,
+}
+
+/// `status` of an association.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AssociationStatus {
+    Associating,
+    Associated,
+    Failed,
+    Disassociating,
+    Disassociated,
+    Suspended,
+    Suspending,
+    Restoring,
+}
+
+impl AssociationStatus {
+    /// Whether the association still counts: not ended and not failed.
+    pub fn is_live(self) -> bool {
+        !matches!(
+            self,
+            AssociationStatus::Disassociated | AssociationStatus::Failed
+        )
+    }
+}
+
+/// `associationType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AssociationType {
+    Principal,
+    Resource,
+    Source,
+}
+
+/// The life of one association.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assoc {
+    pub status: AssociationStatus,
+    pub status_message: Option<String>,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+}
+
+impl Assoc {
+    pub fn new(status: AssociationStatus, now: DateTime<Utc>) -> Assoc {
+        Assoc {
+            status,
+            status_message: None,
+            creation_time: now,
+            last_updated_time: now,
+        }
+    }
+
+    pub fn set(&mut self, status: AssociationStatus, message: Option<String>, now: DateTime<Utc>) {
+        self.status = status;
+        self.status_message = message;
+        self.last_updated_time = now;
+    }
+}
+
+/// A resource in a share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceAssoc {
+    pub assoc: Assoc,
+    /// The catalogue's display name of the resource's type.
+    pub resource_type: String,
+}
+
+/// A principal of a share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalAssoc {
+    pub assoc: Assoc,
+    pub principal: Principal,
+    /// True when the principal is outside the owner's organization.
+    pub external: bool,
+    /// The invitation that must be accepted before the principal has access.
+    pub invitation: Option<String>,
+}
+
+/// A source constraint of a share (for service principals).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceAssoc {
+    pub assoc: Assoc,
+    pub source: SourceId,
+}
+
+/// A managed permission attached to a share for one resource type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedPermission {
+    pub arn: String,
+    pub version: u32,
+    pub parameter_values: Vec<(String, Vec<String>)>,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+}
+
+/// A resource share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceShare {
+    pub arn: String,
+    pub name: String,
+    pub owner: String,
+    pub allow_external_principals: bool,
+    pub status: ShareStatus,
+    pub status_message: Option<String>,
+    pub feature_set: FeatureSet,
+    pub tags: Tags,
+    pub retain_sharing_on_account_leave_organization: Option<bool>,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+    /// By resource ARN.
+    pub resources: BTreeMap<String, ResourceAssoc>,
+    /// By principal id as given.
+    pub principals: BTreeMap<String, PrincipalAssoc>,
+    /// By source id as given.
+    pub sources: BTreeMap<String, SourceAssoc>,
+    /// By resource type display name.
+    pub permissions: BTreeMap<String, AttachedPermission>,
+}
+
+impl ResourceShare {
+    /// Whether the share can still change (not deleted).
+    pub fn is_live(&self) -> bool {
+        !matches!(self.status, ShareStatus::Deleting | ShareStatus::Deleted)
+    }
+
+    /// The resource types of the live resources.
+    pub fn resource_types(&self) -> BTreeSet<&str> {
+        self.resources
+            .values()
+            .filter(|r| r.assoc.status.is_live())
+            .map(|r| r.resource_type.as_str())
+            .collect()
+    }
+
+    /// Whether a live service principal is associated.
+    pub fn has_service_principals(&self) -> bool {
+        self.principals.values().any(|p| {
+            p.assoc.status.is_live() && matches!(p.principal, Principal::ServicePrincipal(_))
+        })
+    }
+}
+
+/// The cross-share indexes. Every set holds (key, share ARN) pairs of live
+/// associations of live shares.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ShareIndex {
+    /// (principal id, share ARN).
+    pub by_principal: BTreeSet<(String, String)>,
+    /// (resource ARN, share ARN).
+    pub by_resource: BTreeSet<(String, String)>,
+    /// (permission ARN, share ARN) -> attached version.
+    pub by_permission: BTreeMap<(String, String), u32>,
+    /// Per owner account: live principal and resource associations, for quotas.
+    pub usage: BTreeMap<String, Usage>,
+}
+
+/// What an account uses against its quotas.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub shares: usize,
+    pub resource_associations: usize,
+    pub principal_associations: usize,
+}
+
+impl ShareIndex {
+    pub fn usage(&self, account: &str) -> Usage {
+        self.usage.get(account).copied().unwrap_or_default()
+    }
+
+    pub fn index_principal(&mut self, owner: &str, share_arn: &str, id: &str) {
+        if self
+            .by_principal
+            .insert((id.to_string(), share_arn.to_string()))
+        {
+            self.usage
+                .entry(owner.to_string())
+                .or_default()
+                .principal_associations += 1;
+        }
+    }
+
+    pub fn unindex_principal(&mut self, owner: &str, share_arn: &str, id: &str) {
+        if self
+            .by_principal
+            .remove(&(id.to_string(), share_arn.to_string()))
+        {
+            let u = self.usage.entry(owner.to_string()).or_default();
+            u.principal_associations = u.principal_associations.saturating_sub(1);
+        }
+    }
+
+    pub fn index_resource(&mut self, owner: &str, share_arn: &str, arn: &str) {
+        if self
+            .by_resource
+            .insert((arn.to_string(), share_arn.to_string()))
+        {
+            self.usage
+                .entry(owner.to_string())
+                .or_default()
+                .resource_associations += 1;
+        }
+    }
+
+    pub fn unindex_resource(&mut self, owner: &str, share_arn: &str, arn: &str) {
+        if self
+            .by_resource
+            .remove(&(arn.to_string(), share_arn.to_string()))
+        {
+            let u = self.usage.entry(owner.to_string()).or_default();
+            u.resource_associations = u.resource_associations.saturating_sub(1);
+        }
+    }
+
+    pub fn index_permission(&mut self, share_arn: &str, p: &AttachedPermission) {
+        self.by_permission
+            .insert((p.arn.clone(), share_arn.to_string()), p.version);
+    }
+
+    pub fn unindex_permission(&mut self, share_arn: &str, p: &AttachedPermission) {
+        self.by_permission
+            .remove(&(p.arn.clone(), share_arn.to_string()));
+    }
+
+    /// Every share ARN that has `principal_id` as a live principal.
+    pub fn shares_of_principal<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.by_principal
+            .range((id.to_string(), String::new())..)
+            .take_while(move |(p, _)| p == id)
+            .map(|(_, s)| s.as_str())
+    }
+
+    /// Every (principal id, share ARN) whose principal id starts with `prefix`.
+    pub fn principals_with_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.by_principal
+            .range((prefix.to_string(), String::new())..)
+            .take_while(move |(p, _)| p.starts_with(prefix))
+            .map(|(p, s)| (p.as_str(), s.as_str()))
+    }
+
+    /// Every share ARN that holds `resource_arn` live.
+    pub fn shares_of_resource<'a>(&'a self, arn: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.by_resource
+            .range((arn.to_string(), String::new())..)
+            .take_while(move |(r, _)| r == arn)
+            .map(|(_, s)| s.as_str())
+    }
+
+    /// (share ARN, version) of every share using `permission_arn`.
+    pub fn shares_of_permission<'a>(
+        &'a self,
+        permission_arn: &'a str,
+    ) -> impl Iterator<Item = (&'a str, u32)> + 'a {
+        self.by_permission
+            .range((permission_arn.to_string(), String::new())..)
+            .take_while(move |((p, _), _)| p == permission_arn)
+            .map(|((_, s), v)| (s.as_str(), *v))
+    }
+}
+
+/// The share ARN prefix of an owner's shares.
+pub fn owner_prefix(state: &State, owner: &str) -> String {
+    format!(
+        "arn:{}:ram:{}:{}:resource-share/",
+        state.config.partition, state.config.region, owner
+    )
+}
+
+/// The shares `owner` owns, in ARN order, starting after `after`.
+pub fn owned<'a>(
+    state: &'a State,
+    owner: &str,
+    after: Option<&str>,
+) -> impl Iterator<Item = &'a ResourceShare> + 'a {
+    let prefix = owner_prefix(state, owner);
+    let start = match after {
+        Some(a) if a >= prefix.as_str() => std::ops::Bound::Excluded(a.to_string()),
+        _ => std::ops::Bound::Included(prefix.clone()),
+    };
+    state
+        .shares
+        .range((start, std::ops::Bound::Unbounded))
+        .take_while(move |(k, _)| k.starts_with(&prefix))
+        .map(|(_, s)| s)
+}
+
+fn share_not_found(arn: &str) -> Error {
+    Error::UnknownResource(format!("ResourceShare {arn} could not be found."))
+}
+
+/// Finds a share by ARN for its owner; anyone else is told it does not exist.
+pub fn resolve_owned<'a>(state: &'a State, ctx: &Ctx, arn: &str) -> Result<&'a ResourceShare> {
+    if arn.is_empty() {
+        return Err(Error::missing("resourceShareArn"));
+    }
+    ResourceShareArn::parse(arn)?;
+    match state.shares.get(arn) {
+        Some(s) if s.owner == ctx.account => Ok(s),
+        _ => Err(share_not_found(arn)),
+    }
+}
+
+/// Finds a share the caller owns or that is shared with it.
+pub fn resolve_visible<'a>(state: &'a State, ctx: &Ctx, arn: &str) -> Result<&'a ResourceShare> {
+    if arn.is_empty() {
+        return Err(Error::missing("resourceShareArn"));
+    }
+    ResourceShareArn::parse(arn)?;
+    match state.shares.get(arn) {
+        Some(s) if s.owner == ctx.account || access::reaches(state, s, &ctx.account) => Ok(s),
+        _ => Err(share_not_found(arn)),
+    }
+}
+
+/// Resolves a share the caller owns for a change: it must be live and
+/// STANDARD (a CREATED_FROM_POLICY share is changed only through its policy).
+pub fn resolve_for_change<'a>(state: &'a State, ctx: &Ctx, arn: &str) -> Result<&'a ResourceShare> {
+    if arn.is_empty() {
+        return Err(Error::missing("resourceShareArn"));
+    }
+    ResourceShareArn::parse(arn)?;
+    let share = match state.shares.get(arn) {
+        Some(s) if s.owner == ctx.account => s,
+        Some(s) if access::reaches(state, s, &ctx.account) => {
+            return Err(Error::OperationNotPermitted(format!(
+                "Only the owner of resource share {arn} can change it."
+            )))
+        }
+        _ => return Err(share_not_found(arn)),
+    };
+    if !share.is_live() {
+        return Err(Error::InvalidStateTransition(format!(
+            "The resource share {arn} is {:?} and can no longer change.",
+            share.status
+        )));
+    }
+    if share.feature_set != FeatureSet::Standard {
+        return Err(Error::OperationNotPermitted(format!(
+            "The resource share {arn} was created from a resource-based policy and can't be changed through RAM. Promote it with PromoteResourceShareCreatedFromPolicy first."
+        )));
+    }
+    Ok(share)
+}
+
+/// Checks a share name: 1 to 255 letters, digits, spaces, `.`, `_` and `-`.
+pub fn validate_share_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::missing("name"));
+    }
+    if name.chars().count() > 255
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'))
+    {
+        return Err(Error::InvalidParameter(format!(
+            "The resource share name {name:?} is not valid: a name has 1 to 255 letters, numbers, spaces, periods, underscores and hyphens."
+        )));
+    }
+    Ok(())
+}
+
+/// What the API reports about a share (`ResourceShare`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareInfo {
+    pub arn: String,
+    pub name: String,
+    pub owning_account_id: String,
+    pub allow_external_principals: bool,
+    pub status: ShareStatus,
+    pub status_message: Option<String>,
+    pub tags: Tags,
+    pub creation_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+    pub feature_set: FeatureSet,
+    pub retain_sharing_on_account_leave_organization: Option<bool>,
+}
+
+impl From<&ResourceShare> for ShareInfo {
+    fn from(s: &ResourceShare) -> ShareInfo {
+        ShareInfo {
+            arn: s.arn.clone(),
+            name: s.name.clone(),
+            owning_account_id: s.owner.clone(),
+            allow_external_principals: s.allow_external_principals,
+            status: s.status,
+            status_message: s.status_message.clone(),
+            tags: s.tags.clone(),
+            creation_time: s.creation_time,
+            last_updated_time: s.last_updated_time,
+            feature_set: s.feature_set,
+            retain_sharing_on_account_leave_organization: s
+                .retain_sharing_on_account_leave_organization,
+        }
+    }
+}
+
+/// Permission ARN and template parameter values given when attaching.
+pub type ParameterValues = Vec<(String, Vec<String>)>;
+
+/// Input of CreateResourceShare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateResourceShareInput {
+    pub name: String,
+    pub entities: Entities,
+    pub tags: Vec<(String, String)>,
+    pub allow_external_principals: Option<bool>,
+    pub permission_arns: Vec<String>,
+    /// Template parameter values per permission ARN.
+    pub permission_parameters: Vec<(String, ParameterValues)>,
+    pub retain_sharing_on_account_leave_organization: Option<bool>,
+}
+
+/// Resolves the permissions a caller names for a share: each must exist, be
+/// visible, attachable and STANDARD, at most one per resource type; returns
+/// them by resource type.
+pub fn choose_permissions(
+    state: &State,
+    ctx: &Ctx,
+    arns: &[String],
+    parameters: &[(String, ParameterValues)],
+) -> Result<BTreeMap<String, AttachedPermission>> {
+    let mut chosen: BTreeMap<String, AttachedPermission> = BTreeMap::new();
+    for (arn, _) in parameters {
+        if !arns.contains(arn) {
+            return Err(Error::InvalidParameter(format!(
+                "Template parameter values are given for {arn}, which is not in permissionArns."
+            )));
+        }
+    }
+    for arn in arns {
+        let p = match permissions::resolve(state, ctx, arn) {
+            Ok(p) => p,
+            Err(Error::UnknownResource(_)) => {
+                return Err(Error::InvalidParameter(format!(
+                    "The permission {arn} does not exist."
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        let values = parameters
+            .iter()
+            .find(|(a, _)| a == arn)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let attached = attachable(&p, &values, ctx.now)?;
+        let rt = p.resource_type().to_string();
+        if chosen.contains_key(&rt) {
+            return Err(Error::InvalidParameter(format!(
+                "Only one permission per resource type can be attached to a resource share; two were given for {rt}."
+            )));
+        }
+        chosen.insert(rt, attached);
+    }
+    Ok(chosen)
+}
+
+/// Checks that a permission can be newly attached (its default version,
+/// ATTACHABLE, STANDARD, with values for every template parameter) and
+/// returns the attachment.
+pub fn attachable(
+    p: &PermissionRef<'_>,
+    values: &ParameterValues,
+    now: DateTime<Utc>,
+) -> Result<AttachedPermission> {
+    let arn = p.arn();
+    if let PermissionRef::Customer(c) = p {
+        if c.feature_set != FeatureSet::Standard {
+            return Err(Error::OperationNotPermitted(format!(
+                "The permission {arn} was created from a resource-based policy and can't be attached to other resource shares."
+            )));
+        }
+    }
+    if p.status() == PermissionStatus::Deprecated {
+        return Err(Error::InvalidParameter(format!(
+            "The permission {arn} is deprecated and can't be attached to resource shares."
+        )));
+    }
+    let version = p.default_version();
+    let (_, decls) = p.template(version).expect("default version exists");
+    crate::core::policy::validate_parameter_values(decls, values)?;
+    Ok(AttachedPermission {
+        arn,
+        version,
+        parameter_values: values.clone(),
+        creation_time: now,
+        last_updated_time: now,
+    })
+}
+
+/// CreateResourceShare: a new STANDARD share owned by the caller, with its
+/// resources, principals, sources and permissions.
+pub fn create_resource_share(
+    state: &mut State,
+    ctx: &Ctx,
+    input: CreateResourceShareInput,
+) -> Result<ShareInfo> {
+    validate_share_name(&input.name)?;
+    let tags = tags::apply_tags(&Tags::new(), &input.tags)?;
+    let explicit = choose_permissions(
+        state,
+        ctx,
+        &input.permission_arns,
+        &input.permission_parameters,
+    )?;
+    let usage = state.index.usage(&ctx.account);
+    if usage.shares >= state.config.limits.shares_per_account {
+        return Err(Error::ResourceShareLimitExceeded(format!(
+            "The account already has the maximum of {} resource shares in this Region.",
+            state.config.limits.shares_per_account
+        )));
+    }
+    let arn = ResourceShareArn::new(
+        &state.config.partition,
+        &state.config.region,
+        &ctx.account,
+        &ctx.ids.uuid(),
+    )
+    .to_string();
+    let mut share = ResourceShare {
+        arn: arn.clone(),
+        name: input.name,
+        owner: ctx.account.clone(),
+        allow_external_principals: input.allow_external_principals.unwrap_or(true),
+        status: ShareStatus::Active,
+        status_message: None,
+        feature_set: FeatureSet::Standard,
+        tags,
+        retain_sharing_on_account_leave_organization: input
+            .retain_sharing_on_account_leave_organization,
+        creation_time: ctx.now,
+        last_updated_time: ctx.now,
+        resources: BTreeMap::new(),
+        principals: BTreeMap::new(),
+        sources: BTreeMap::new(),
+        permissions: explicit,
+    };
+    // Validates every entity against the (empty) share and plans the change;
+    // nothing in `state` changes until `apply`.
+    let plan = associations::plan_associate(state, ctx, &share, &input.entities)?;
+    state
+        .index
+        .usage
+        .entry(ctx.account.clone())
+        .or_default()
+        .shares += 1;
+    for p in share.permissions.values() {
+        state.index.index_permission(&arn, p);
+    }
+    associations::apply_associate(state, ctx, &mut share, plan);
+    let info = ShareInfo::from(&share);
+    state.shares.insert(arn, share);
+    Ok(info)
+}
+
+/// Input of GetResourceShares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GetResourceSharesInput {
+    pub resource_owner: Option<ResourceOwner>,
+    pub resource_share_arns: Vec<String>,
+    pub status: Option<ShareStatus>,
+    pub name: Option<String>,
+    pub tag_filters: Vec<TagFilter>,
+    pub permission_arn: Option<String>,
+    pub permission_version: Option<i32>,
+    pub page: PageInput,
+}
+
+/// GetResourceShares: the caller's shares (SELF) or the shares shared with
+/// it (OTHER-ACCOUNTS), filtered, in ARN order.
+pub fn get_resource_shares(
+    state: &State,
+    ctx: &Ctx,
+    input: GetResourceSharesInput,
+) -> Result<Page<ShareInfo>> {
+    let owner = input
+        .resource_owner
+        .ok_or_else(|| Error::missing("resourceOwner"))?;
+    if owner == ResourceOwner::OtherAccounts && !input.tag_filters.is_empty() {
+        return Err(Error::InvalidParameter(
+            "You cannot use resourceOwner set to OTHER-ACCOUNTS and tagFilters in one request. Specify one parameter and try again.".into(),
+        ));
+    }
+    tags::validate_tag_filters(&input.tag_filters)?;
+    for arn in &input.resource_share_arns {
+        ResourceShareArn::parse(arn)?;
+    }
+    if let Some(p) = &input.permission_arn {
+        crate::core::arn::PermissionArn::parse(p)?;
+    }
+    if input.permission_version.is_some() && input.permission_arn.is_none() {
+        return Err(Error::InvalidParameter(
+            "permissionVersion can only be used together with permissionArn.".into(),
+        ));
+    }
+    let query = format!(
+        "{owner:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        input.resource_share_arns,
+        input.status,
+        input.name,
+        input
+            .tag_filters
+            .iter()
+            .map(|f| (&f.tag_key, &f.tag_values))
+            .collect::<Vec<_>>(),
+        input.permission_arn,
+        input.permission_version
+    );
+    let pager = Pager::start(
+        &state.tokens,
+        "GetResourceShares",
+        &ctx.account,
+        &query,
+        input.page.max_results,
+        input.page.next_token.as_deref(),
+        MaxResultsError::InvalidParameter,
+    )?;
+    let after = pager.after().map(str::to_string);
+    let candidates: Box<dyn Iterator<Item = &ResourceShare>> = match owner {
+        ResourceOwner::SelfAccount => Box::new(owned(state, &ctx.account, after.as_deref())),
+        ResourceOwner::OtherAccounts => Box::new(
+            access::visible_shares(state, &ctx.account)
+                .into_iter()
+                .filter(|a| after.as_deref().is_none_or(|x| a.as_str() > x))
+                .filter_map(|a| state.shares.get(&a)),
+        ),
+    };
+    if !input.resource_share_arns.is_empty() {
+        for arn in &input.resource_share_arns {
+            let known = state.shares.get(arn).is_some_and(|s| match owner {
+                ResourceOwner::SelfAccount => s.owner == ctx.account,
+                ResourceOwner::OtherAccounts => access::reaches(state, s, &ctx.account),
+            });
+            if !known {
+                return Err(share_not_found(arn));
+            }
+        }
+    }
+    let permission_version = input
+        .permission_version
+        .map(|v| u32::try_from(v).unwrap_or(0));
+    let items = candidates
+        .filter(|s| {
+            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
+        })
+        .filter(|s| input.status.is_none_or(|st| s.status == st))
+        .filter(|s| input.name.as_deref().is_none_or(|n| s.name == n))
+        .filter(|s| {
+            input.tag_filters.is_empty() || tags::matches_tag_filters(&s.tags, &input.tag_filters)
+        })
+        .filter(|s| {
+            input.permission_arn.as_deref().is_none_or(|p| {
+                s.permissions
+                    .values()
+                    .any(|a| a.arn == p && permission_version.is_none_or(|v| a.version == v))
+            })
+        })
+        .map(|s| (s.arn.clone(), ShareInfo::from(s)));
+    let (items, next_token) = pager.finish(items);
+    Ok(Page { items, next_token })
+}
+
+/// Input of UpdateResourceShare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateResourceShareInput {
+    pub resource_share_arn: String,
+    pub name: Option<String>,
+    pub allow_external_principals: Option<bool>,
+}
+
+/// UpdateResourceShare: renames a share and/or changes whether it may have
+/// principals outside the owner's organization.
+pub fn update_resource_share(
+    state: &mut State,
+    ctx: &Ctx,
+    input: UpdateResourceShareInput,
+) -> Result<ShareInfo> {
+    let share = resolve_for_change(state, ctx, &input.resource_share_arn)?;
+    if input.name.is_none() && input.allow_external_principals.is_none() {
+        return Err(Error::MissingRequiredParameter(
+            "UpdateResourceShare needs name or allowExternalPrincipals.".into(),
+        ));
+    }
+    if let Some(name) = &input.name {
+        validate_share_name(name)?;
+    }
+    if input.allow_external_principals == Some(false) && share.allow_external_principals {
+        if !access::org_sharing_available(state, &share.owner) {
+            return Err(Error::OperationNotPermitted(
+                "The resource you are attempting to share can only be shared within your AWS Organization. This error may also occur if you have not enabled sharing with your AWS organization, or that onboarding process is still in progress.".into(),
+            ));
+        }
+        if share
+            .principals
+            .values()
+            .any(|p| p.assoc.status.is_live() && p.external)
+        {
+            return Err(Error::OperationNotPermitted(format!(
+                "The resource share {} has principals outside your organization. Disassociate them before you disallow external principals.",
+                share.arn
+            )));
+        }
+    }
+    let share = state
+        .shares
+        .get_mut(&input.resource_share_arn)
+        .expect("resolved share exists");
+    if let Some(name) = input.name {
+        share.name = name;
+    }
+    if let Some(allow) = input.allow_external_principals {
+        share.allow_external_principals = allow;
+    }
+    share.last_updated_time = ctx.now;
+    Ok(ShareInfo::from(&*share))
+}
+
+/// Input of DeleteResourceShare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteResourceShareInput {
+    pub resource_share_arn: String,
+}
+
+/// DeleteResourceShare: ends every association, withdraws pending
+/// invitations and leaves the share visible as DELETED for two hours.
+pub fn delete_resource_share(
+    state: &mut State,
+    ctx: &Ctx,
+    input: DeleteResourceShareInput,
+) -> Result<bool> {
+    let arn = input.resource_share_arn;
+    resolve_for_change(state, ctx, &arn)?;
+    let mut share = state.shares.remove(&arn).expect("resolved share exists");
+    let ended = Some("The resource share was deleted.".to_string());
+    for (id, p) in share.principals.iter_mut() {
+        if p.assoc.status.is_live() {
+            state.index.unindex_principal(&ctx.account, &arn, id);
+            p.assoc
+                .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+        }
+        if let Some(inv) = p.invitation.take() {
+            crate::core::invitations::withdraw(state, &inv);
+        }
+    }
+    for (r, a) in share.resources.iter_mut() {
+        if a.assoc.status.is_live() {
+            state.index.unindex_resource(&ctx.account, &arn, r);
+            a.assoc
+                .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+        }
+    }
+    for s in share.sources.values_mut() {
+        if s.assoc.status.is_live() {
+            s.assoc
+                .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+        }
+    }
+    for p in share.permissions.values() {
+        state.index.unindex_permission(&arn, p);
+    }
+    if let Some(u) = state.index.usage.get_mut(&ctx.account) {
+        u.shares = u.shares.saturating_sub(1);
+    }
+    share.status = ShareStatus::Deleted;
+    share.last_updated_time = ctx.now;
+    state.timers.schedule(
+        ctx.now + Duration::hours(DELETED_RETENTION_HOURS),
+        crate::core::timers::Timer::PurgeShare(arn.clone()),
+    );
+    state.shares.insert(arn, share);
+    Ok(true)
+}
+
+/// Removes a deleted share for good (its retention is over).
+pub fn purge(state: &mut State, arn: &str) {
+    if state
+        .shares
+        .get(arn)
+        .is_some_and(|s| s.status == ShareStatus::Deleted)
+    {
+        state.shares.remove(arn);
+    }
+}
+
+/// The tags of a share the caller owns, for TagResource / UntagResource.
+pub fn tags_mut<'a>(state: &'a mut State, ctx: &Ctx, arn: &str) -> Result<&'a mut Tags> {
+    resolve_for_change(state, ctx, arn)?;
+    let share = state.shares.get_mut(arn).expect("resolved share exists");
+    Ok(&mut share.tags)
+}
+
+/// A key for ordering (share, entity) rows.
+pub fn row_key(share_arn: &str, entity: &str) -> String {
+    join_key(&[share_arn, entity])
+}
