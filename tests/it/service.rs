@@ -138,18 +138,17 @@ async fn operations_of_later_releases_say_so() {
     let server = TestServer::start().await;
     let r = server
         .ram()
-        .create_resource_share(as_account(
+        .list_replace_permission_associations_work(as_account(
             OWNER,
-            pb::CreateResourceShareRequest {
-                name: "s".into(),
-                ..Default::default()
-            },
+            pb::ListReplacePermissionAssociationsWorkRequest::default(),
         ))
         .await;
     let status = r.unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
     assert!(
-        status.message().contains("CreateResourceShare"),
+        status
+            .message()
+            .contains("ListReplacePermissionAssociationsWork"),
         "{}",
         status.message()
     );
