@@ -83,6 +83,27 @@ pub struct Config {
     /// Quota: customer managed permissions per account and resource type.
     #[arg(long, env = "RAMD_QUOTA_PERMISSIONS_PER_TYPE", default_value_t = 10)]
     pub quota_permissions_per_type: usize,
+
+    /// Quota: resource shares per account.
+    #[arg(long, env = "RAMD_QUOTA_RESOURCE_SHARES", default_value_t = 25_000)]
+    pub quota_resource_shares: usize,
+
+    /// Quota: resources (and, separately, principals) per resource share.
+    #[arg(
+        long,
+        env = "RAMD_QUOTA_ASSOCIATIONS_PER_SHARE",
+        default_value_t = 5_000
+    )]
+    pub quota_associations_per_share: usize,
+
+    /// Quota: resource (and, separately, principal) associations across an
+    /// account's shares.
+    #[arg(long, env = "RAMD_QUOTA_ASSOCIATIONS", default_value_t = 25_000)]
+    pub quota_associations: usize,
+
+    /// Quota: pending invitations an account has sent.
+    #[arg(long, env = "RAMD_QUOTA_PENDING_INVITATIONS", default_value_t = 20)]
+    pub quota_pending_invitations: usize,
 }
 
 impl Config {

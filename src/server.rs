@@ -95,6 +95,12 @@ pub fn build_shared(config: &Config) -> Result<Shared, String> {
         limits: Limits {
             permissions_per_account: config.quota_permissions,
             permissions_per_type: config.quota_permissions_per_type,
+            shares_per_account: config.quota_resource_shares,
+            resources_per_share: config.quota_associations_per_share,
+            principals_per_share: config.quota_associations_per_share,
+            resource_associations_per_account: config.quota_associations,
+            principal_associations_per_account: config.quota_associations,
+            pending_invitations_per_account: config.quota_pending_invitations,
             ..Limits::default()
         },
     };

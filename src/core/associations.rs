@@ -863,3 +863,287 @@ pub fn list_source_associations(
     let (items, next_token) = pager.finish(items);
     Ok(Page { items, next_token })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::access;
+    use crate::core::invitations::{self, InvitationInput, InvitationStatus};
+    use crate::core::orgs::{
+        self, AddAccountInput, CreateOrganizationInput, CreateOrganizationalUnitInput,
+    };
+    use crate::core::shares::{create_resource_share, CreateResourceShareInput};
+    use crate::core::state::CoreConfig;
+    use crate::core::timers;
+
+    const OWNER: &str = "111122223333";
+    const MEMBER: &str = "222233334444";
+    const OUTSIDER: &str = "444455556666";
+    const STRANGER: &str = "777788889999";
+
+    fn t(minute: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + chrono::Duration::minutes(minute)
+    }
+
+    fn ctx(account: &str, minute: i64) -> Ctx {
+        Ctx::new(account, t(minute), minute as u64 + 1)
+    }
+
+    fn subnet(n: u32) -> String {
+        format!("arn:aws:ec2:us-east-1:{OWNER}:subnet/subnet-{n:08x}")
+    }
+
+    fn project(n: u32) -> String {
+        format!("arn:aws:codebuild:us-east-1:{OWNER}:project/p{n}")
+    }
+
+    /// An organization of OWNER (management) and MEMBER under one OU, with
+    /// sharing enabled; returns (state, OU ARN, org ARN).
+    fn org_state() -> (State, String, String) {
+        let mut s = State::new(CoreConfig::default(), [7; 32]);
+        let c = ctx(OWNER, 0);
+        let org = orgs::create_organization(
+            &mut s,
+            &c,
+            CreateOrganizationInput {
+                management_account_id: OWNER.into(),
+            },
+        )
+        .unwrap();
+        let ou = orgs::create_organizational_unit(
+            &mut s,
+            &c,
+            CreateOrganizationalUnitInput {
+                parent_id: org.root_id.clone(),
+                name: "Prod".into(),
+            },
+        )
+        .unwrap();
+        orgs::add_account(
+            &mut s,
+            &c,
+            AddAccountInput {
+                account_id: MEMBER.into(),
+                parent_id: ou.id.clone(),
+            },
+        )
+        .unwrap();
+        orgs::enable_sharing_with_aws_organization(&mut s, &c, ()).unwrap();
+        (s, ou.arn, org.arn)
+    }
+
+    fn share(s: &mut State, resources: Vec<String>, principals: Vec<&str>) -> Result<String> {
+        create_resource_share(
+            s,
+            &ctx(OWNER, 1),
+            CreateResourceShareInput {
+                name: "s".into(),
+                entities: Entities {
+                    resource_arns: resources,
+                    principals: principals.into_iter().map(String::from).collect(),
+                    sources: vec![],
+                },
+                ..Default::default()
+            },
+        )
+        .map(|i| i.arn)
+    }
+
+    #[test]
+    fn an_ou_principal_reaches_members_now_and_later() {
+        let (mut s, ou, _) = org_state();
+        let arn = share(&mut s, vec![subnet(1)], vec![&ou]).unwrap();
+        assert!(access::visible_shares(&s, MEMBER).contains(&arn));
+        assert!(access::visible_shares(&s, STRANGER).is_empty());
+        let sh = &s.shares[&arn];
+        assert_eq!(
+            sh.principals[&ou].assoc.status,
+            AssociationStatus::Associated
+        );
+        assert!(!sh.principals[&ou].external);
+        // The default permission of the subnet type is attached.
+        assert_eq!(
+            sh.permissions["ec2:Subnet"].arn,
+            "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionSubnet"
+        );
+        // A member removed from the organization loses access at once.
+        orgs::remove_account(
+            &mut s,
+            &ctx(OWNER, 2),
+            orgs::RemoveAccountInput {
+                account_id: MEMBER.into(),
+            },
+        )
+        .unwrap();
+        assert!(!access::reaches(&s, &s.shares[&arn], MEMBER));
+    }
+
+    #[test]
+    fn an_outsider_is_invited_and_gets_access_on_accept() {
+        let (mut s, _, _) = org_state();
+        let arn = share(&mut s, vec![project(1)], vec![OUTSIDER]).unwrap();
+        let pa = &s.shares[&arn].principals[OUTSIDER];
+        assert_eq!(pa.assoc.status, AssociationStatus::Associating);
+        assert!(pa.external);
+        let inv = pa.invitation.clone().unwrap();
+        assert!(!access::reaches(&s, &s.shares[&arn], OUTSIDER));
+        // Only the receiver can answer.
+        let stranger = invitations::accept_resource_share_invitation(
+            &mut s,
+            &ctx(STRANGER, 2),
+            InvitationInput {
+                invitation_arn: inv.clone(),
+            },
+        );
+        assert!(matches!(
+            stranger,
+            Err(Error::ResourceShareInvitationArnNotFound(_))
+        ));
+        let accepted = invitations::accept_resource_share_invitation(
+            &mut s,
+            &ctx(OUTSIDER, 2),
+            InvitationInput {
+                invitation_arn: inv.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(accepted.status, InvitationStatus::Accepted);
+        assert!(access::reaches(&s, &s.shares[&arn], OUTSIDER));
+        assert_eq!(s.invitations.pending_of(OWNER), 0);
+    }
+
+    #[test]
+    fn invitations_expire_with_the_shortest_window() {
+        let (mut s, _, _) = org_state();
+        // A codebuild project: 12 hours.
+        let arn = share(&mut s, vec![project(1)], vec![OUTSIDER]).unwrap();
+        let inv = s.shares[&arn].principals[OUTSIDER]
+            .invitation
+            .clone()
+            .unwrap();
+        timers::run_due(
+            &mut s,
+            t(1) + chrono::Duration::hours(12) - chrono::Duration::seconds(1),
+        );
+        assert_eq!(s.invitations.by_arn[&inv].status, InvitationStatus::Pending);
+        timers::run_due(&mut s, t(1) + chrono::Duration::hours(12));
+        assert_eq!(s.invitations.by_arn[&inv].status, InvitationStatus::Expired);
+        let pa = &s.shares[&arn].principals[OUTSIDER];
+        assert_eq!(pa.assoc.status, AssociationStatus::Disassociated);
+        assert!(s.index.shares_of_principal(OUTSIDER).next().is_none());
+    }
+
+    #[test]
+    fn refusals_change_nothing() {
+        let (mut s, _, org) = org_state();
+        let before_shares = s.shares.clone();
+        let before_index = s.index.clone();
+        let cases: Vec<(Vec<String>, Vec<&str>, &str)> = vec![
+            // Subnets can't leave the organization.
+            (vec![subnet(1)], vec![OUTSIDER], "InvalidParameterException"),
+            // Malformed principals.
+            (
+                vec![],
+                vec!["arn:aws:iam::123456789012:root"],
+                "InvalidParameterException",
+            ),
+            (vec![], vec!["o-abcdefghij"], "InvalidParameterException"),
+            // Another organization.
+            (
+                vec![],
+                vec!["arn:aws:organizations::999999999999:organization/o-zzzzzzzzzz"],
+                "UnknownResourceException",
+            ),
+            // The owner itself.
+            (vec![], vec![OWNER], "InvalidParameterException"),
+            // Subnets can't be shared with IAM roles.
+            (
+                vec![subnet(2)],
+                vec!["arn:aws:iam::222233334444:role/r"],
+                "OperationNotPermittedException",
+            ),
+            (vec!["not-an-arn".into()], vec![], "MalformedArnException"),
+            (
+                vec!["arn:aws:ec2:us-east-1:111122223333:instance/i-1".into()],
+                vec![],
+                "InvalidParameterException",
+            ),
+        ];
+        for (resources, principals, reason) in cases {
+            let e = share(&mut s, resources.clone(), principals.clone()).unwrap_err();
+            assert_eq!(e.aws_code(), reason, "{resources:?} {principals:?}: {e}");
+            assert_eq!(s.shares, before_shares);
+            assert_eq!(s.index, before_index);
+        }
+        // The organization itself is a valid principal.
+        share(&mut s, vec![subnet(3)], vec![&org]).unwrap();
+    }
+
+    #[test]
+    fn foreign_resources_fail_asynchronously() {
+        let (mut s, _, _) = org_state();
+        let foreign = "arn:aws:ec2:us-east-1:999999999999:subnet/subnet-1".to_string();
+        let elsewhere = format!("arn:aws:ec2:eu-west-1:{OWNER}:subnet/subnet-2");
+        let arn = share(&mut s, vec![foreign.clone(), elsewhere.clone()], vec![]).unwrap();
+        let sh = &s.shares[&arn];
+        for r in [&foreign, &elsewhere] {
+            assert_eq!(sh.resources[r].assoc.status, AssociationStatus::Failed);
+            assert!(sh.resources[r].assoc.status_message.is_some());
+        }
+        assert!(s.index.by_resource.is_empty());
+        assert!(
+            sh.permissions.is_empty(),
+            "no permission for failed resources"
+        );
+    }
+
+    #[test]
+    fn a_receiver_leaves_only_what_it_joined_individually() {
+        let (mut s, ou, _) = org_state();
+        let arn = share(&mut s, vec![subnet(1)], vec![&ou]).unwrap();
+        let leave = |s: &mut State, who: &str| {
+            disassociate_resource_share(
+                s,
+                &ctx(who, 3),
+                ShareEntitiesInput {
+                    resource_share_arn: arn.clone(),
+                    entities: Entities {
+                        principals: vec![who.to_string()],
+                        ..Default::default()
+                    },
+                },
+            )
+        };
+        assert!(matches!(
+            leave(&mut s, MEMBER),
+            Err(Error::OperationNotPermitted(_))
+        ));
+        assert!(matches!(
+            leave(&mut s, STRANGER),
+            Err(Error::UnknownResource(_))
+        ));
+        associate_resource_share(
+            &mut s,
+            &ctx(OWNER, 2),
+            ShareEntitiesInput {
+                resource_share_arn: arn.clone(),
+                entities: Entities {
+                    principals: vec![MEMBER.into()],
+                    ..Default::default()
+                },
+            },
+        )
+        .unwrap();
+        let rows = leave(&mut s, MEMBER).unwrap();
+        assert_eq!(rows[0].status, AssociationStatus::Disassociating);
+        assert_eq!(
+            s.shares[&arn].principals[MEMBER].assoc.status,
+            AssociationStatus::Disassociated
+        );
+        // Still reached through the OU.
+        assert!(access::reaches(&s, &s.shares[&arn], MEMBER));
+    }
+}
