@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use crate::api::{to_proto, Shared};
+use crate::core::created_from_policy;
 use crate::core::orgs::{self, Organization, OrganizationalUnit};
 use crate::error::Error;
 use crate::pb::admin as pb;
@@ -161,16 +162,44 @@ impl Admin for AdminService {
         &self,
         req: Request<pb::PutResourcePolicyRequest>,
     ) -> Rpc<pb::PutResourcePolicyResponse> {
-        let _ = req;
-        self.shared.unimplemented("PutResourcePolicy")
+        self.shared
+            .admin("PutResourcePolicy", req, |shared, caller, r| {
+                let ctx = shared.ctx(caller);
+                let input = created_from_policy::PutResourcePolicyInput {
+                    resource_arn: r.resource_arn,
+                    policy: r.policy,
+                };
+                let out = created_from_policy::put_resource_policy(
+                    &mut shared.write_at(ctx.now),
+                    &ctx,
+                    input,
+                )?;
+                Ok(pb::PutResourcePolicyResponse {
+                    resource_share_arn: out.resource_share_arn,
+                    permission_arn: out.permission_arn,
+                })
+            })
+            .await
     }
 
     async fn delete_resource_policy(
         &self,
         req: Request<pb::DeleteResourcePolicyRequest>,
     ) -> Rpc<pb::DeleteResourcePolicyResponse> {
-        let _ = req;
-        self.shared.unimplemented("DeleteResourcePolicy")
+        self.shared
+            .admin("DeleteResourcePolicy", req, |shared, caller, r| {
+                let ctx = shared.ctx(caller);
+                let input = created_from_policy::DeleteResourcePolicyInput {
+                    resource_arn: r.resource_arn,
+                };
+                created_from_policy::delete_resource_policy(
+                    &mut shared.write_at(ctx.now),
+                    &ctx,
+                    input,
+                )?;
+                Ok(pb::DeleteResourcePolicyResponse {})
+            })
+            .await
     }
 
     async fn advance_clock(

@@ -5,12 +5,13 @@
 use crate::core::associations::{
     Entities, GetResourceShareAssociationsInput, ListSourceAssociationsInput, ShareEntitiesInput,
 };
+use crate::core::created_from_policy::{PromotePermissionInput, PromoteResourceShareInput};
 use crate::core::invitations::{
     GetResourceShareInvitationsInput, InvitationInput, ListPendingInvitationResourcesInput,
 };
 use crate::core::permissions::{
     CreatePermissionInput, CreatePermissionVersionInput, DeletePermissionInput,
-    DeletePermissionVersionInput, GetPermissionInput, ListPermissionVersionsInput,
+    DeletePermissionVersionInput, FeatureSet, GetPermissionInput, ListPermissionVersionsInput,
     ListPermissionsInput, PermissionStatus, PermissionTypeFilter, ResourceOwner,
     SetDefaultPermissionVersionInput, UpdatePermissionInput,
 };
@@ -18,7 +19,11 @@ use crate::core::policy::{TemplateParameterDecl, TemplateParameterType};
 use crate::core::principals::ListPrincipalsInput;
 use crate::core::resource_types::{ListResourceTypesInput, RegionScopeFilter};
 use crate::core::resources::ListResourcesInput;
-use crate::core::share_permissions::ListResourceSharePermissionsInput;
+use crate::core::share_permissions::{
+    AssociateResourceSharePermissionInput, DisassociateResourceSharePermissionInput,
+    ListPermissionAssociationsInput, ListReplacePermissionAssociationsWorkInput,
+    ListResourceSharePermissionsInput, ReplacePermissionAssociationsInput, WorkStatus,
+};
 use crate::core::shares::{
     AssociationStatus, AssociationType, CreateResourceShareInput, DeleteResourceShareInput,
     GetResourceSharesInput, ShareStatus, UpdateResourceShareInput,
@@ -525,5 +530,111 @@ impl TryFrom<pb::EnableSharingWithAwsOrganizationRequest> for () {
     type Error = Error;
     fn try_from(_: pb::EnableSharingWithAwsOrganizationRequest) -> Result<Self, Error> {
         Ok(())
+    }
+}
+
+impl TryFrom<pb::AssociateResourceSharePermissionRequest>
+    for AssociateResourceSharePermissionInput
+{
+    type Error = Error;
+    fn try_from(r: pb::AssociateResourceSharePermissionRequest) -> Result<Self, Error> {
+        Ok(AssociateResourceSharePermissionInput {
+            resource_share_arn: r.resource_share_arn,
+            permission_arn: r.permission_arn,
+            replace: r.replace,
+            permission_version: r.permission_version,
+            parameter_values: values(r.permission_template_parameters),
+        })
+    }
+}
+
+impl TryFrom<pb::DisassociateResourceSharePermissionRequest>
+    for DisassociateResourceSharePermissionInput
+{
+    type Error = Error;
+    fn try_from(r: pb::DisassociateResourceSharePermissionRequest) -> Result<Self, Error> {
+        Ok(DisassociateResourceSharePermissionInput {
+            resource_share_arn: r.resource_share_arn,
+            permission_arn: r.permission_arn,
+        })
+    }
+}
+
+fn feature_set(v: i32) -> Result<Option<FeatureSet>, Error> {
+    Ok(
+        enum_field::<pb::PermissionFeatureSet>("featureSet", v)?.map(|f| match f {
+            pb::PermissionFeatureSet::CreatedFromPolicy => FeatureSet::CreatedFromPolicy,
+            pb::PermissionFeatureSet::PromotingToStandard => FeatureSet::PromotingToStandard,
+            pb::PermissionFeatureSet::Standard => FeatureSet::Standard,
+            pb::PermissionFeatureSet::Unspecified => unreachable!(),
+        }),
+    )
+}
+
+impl TryFrom<pb::ListPermissionAssociationsRequest> for ListPermissionAssociationsInput {
+    type Error = Error;
+    fn try_from(r: pb::ListPermissionAssociationsRequest) -> Result<Self, Error> {
+        Ok(ListPermissionAssociationsInput {
+            permission_arn: non_empty(r.permission_arn),
+            permission_version: r.permission_version,
+            association_status: association_status(r.association_status)?,
+            resource_type: non_empty(r.resource_type),
+            feature_set: feature_set(r.feature_set)?,
+            default_version: r.default_version,
+            resource_owner: resource_owner(r.resource_owner)?,
+            resource_share_arn: non_empty(r.resource_share_arn),
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::ReplacePermissionAssociationsRequest> for ReplacePermissionAssociationsInput {
+    type Error = Error;
+    fn try_from(r: pb::ReplacePermissionAssociationsRequest) -> Result<Self, Error> {
+        Ok(ReplacePermissionAssociationsInput {
+            from_permission_arn: r.from_permission_arn,
+            from_permission_version: r.from_permission_version,
+            to_permission_arn: r.to_permission_arn,
+            parameter_values: values(r.permission_template_parameters),
+        })
+    }
+}
+
+impl TryFrom<pb::ListReplacePermissionAssociationsWorkRequest>
+    for ListReplacePermissionAssociationsWorkInput
+{
+    type Error = Error;
+    fn try_from(r: pb::ListReplacePermissionAssociationsWorkRequest) -> Result<Self, Error> {
+        let status = enum_field::<pb::ReplacePermissionAssociationsWorkStatus>("status", r.status)?
+            .map(|s| match s {
+                pb::ReplacePermissionAssociationsWorkStatus::InProgress => WorkStatus::InProgress,
+                pb::ReplacePermissionAssociationsWorkStatus::Completed => WorkStatus::Completed,
+                pb::ReplacePermissionAssociationsWorkStatus::Failed => WorkStatus::Failed,
+                pb::ReplacePermissionAssociationsWorkStatus::Unspecified => unreachable!(),
+            });
+        Ok(ListReplacePermissionAssociationsWorkInput {
+            work_ids: r.work_ids,
+            status,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::PromotePermissionCreatedFromPolicyRequest> for PromotePermissionInput {
+    type Error = Error;
+    fn try_from(r: pb::PromotePermissionCreatedFromPolicyRequest) -> Result<Self, Error> {
+        Ok(PromotePermissionInput {
+            permission_arn: r.permission_arn,
+            name: r.name,
+        })
+    }
+}
+
+impl TryFrom<pb::PromoteResourceShareCreatedFromPolicyRequest> for PromoteResourceShareInput {
+    type Error = Error;
+    fn try_from(r: pb::PromoteResourceShareCreatedFromPolicyRequest) -> Result<Self, Error> {
+        Ok(PromoteResourceShareInput {
+            resource_share_arn: r.resource_share_arn,
+        })
     }
 }

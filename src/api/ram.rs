@@ -7,8 +7,8 @@ use tonic::{Request, Response, Status};
 
 use crate::api::Shared;
 use crate::core::{
-    associations, invitations, orgs, permissions, principals, resource_types, resources,
-    share_permissions, shares, tagging,
+    associations, created_from_policy, invitations, orgs, permissions, principals, resource_types,
+    resources, share_permissions, shares, tagging,
 };
 use crate::pb::v1 as pb;
 use crate::pb::v1::resource_access_manager_server::ResourceAccessManager;
@@ -59,9 +59,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::AssociateResourceSharePermissionRequest>,
     ) -> Rpc<pb::AssociateResourceSharePermissionResponse> {
-        let _ = req;
         self.shared
-            .unimplemented("AssociateResourceSharePermission")
+            .command(
+                "AssociateResourceSharePermission",
+                req,
+                share_permissions::associate_resource_share_permission,
+            )
+            .await
     }
 
     async fn create_permission(
@@ -143,9 +147,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::DisassociateResourceSharePermissionRequest>,
     ) -> Rpc<pb::DisassociateResourceSharePermissionResponse> {
-        let _ = req;
         self.shared
-            .unimplemented("DisassociateResourceSharePermission")
+            .command(
+                "DisassociateResourceSharePermission",
+                req,
+                share_permissions::disassociate_resource_share_permission,
+            )
+            .await
     }
 
     async fn enable_sharing_with_aws_organization(
@@ -230,8 +238,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::ListPermissionAssociationsRequest>,
     ) -> Rpc<pb::ListPermissionAssociationsResponse> {
-        let _ = req;
-        self.shared.unimplemented("ListPermissionAssociations")
+        self.shared
+            .query(
+                "ListPermissionAssociations",
+                req,
+                share_permissions::list_permission_associations,
+            )
+            .await
     }
 
     async fn list_permission_versions(
@@ -269,9 +282,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::ListReplacePermissionAssociationsWorkRequest>,
     ) -> Rpc<pb::ListReplacePermissionAssociationsWorkResponse> {
-        let _ = req;
         self.shared
-            .unimplemented("ListReplacePermissionAssociationsWork")
+            .query(
+                "ListReplacePermissionAssociationsWork",
+                req,
+                share_permissions::list_replace_permission_associations_work,
+            )
+            .await
     }
 
     async fn list_resource_share_permissions(
@@ -326,18 +343,26 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::PromotePermissionCreatedFromPolicyRequest>,
     ) -> Rpc<pb::PromotePermissionCreatedFromPolicyResponse> {
-        let _ = req;
         self.shared
-            .unimplemented("PromotePermissionCreatedFromPolicy")
+            .command(
+                "PromotePermissionCreatedFromPolicy",
+                req,
+                created_from_policy::promote_permission_created_from_policy,
+            )
+            .await
     }
 
     async fn promote_resource_share_created_from_policy(
         &self,
         req: Request<pb::PromoteResourceShareCreatedFromPolicyRequest>,
     ) -> Rpc<pb::PromoteResourceShareCreatedFromPolicyResponse> {
-        let _ = req;
         self.shared
-            .unimplemented("PromoteResourceShareCreatedFromPolicy")
+            .mutate(
+                "PromoteResourceShareCreatedFromPolicy",
+                req,
+                created_from_policy::promote_resource_share_created_from_policy,
+            )
+            .await
     }
 
     async fn reject_resource_share_invitation(
@@ -357,8 +382,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::ReplacePermissionAssociationsRequest>,
     ) -> Rpc<pb::ReplacePermissionAssociationsResponse> {
-        let _ = req;
-        self.shared.unimplemented("ReplacePermissionAssociations")
+        self.shared
+            .command(
+                "ReplacePermissionAssociations",
+                req,
+                share_permissions::replace_permission_associations,
+            )
+            .await
     }
 
     async fn set_default_permission_version(

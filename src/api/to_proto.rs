@@ -11,7 +11,9 @@ use crate::core::permissions::{
 use crate::core::policy::{TemplateParameterDecl, TemplateParameterType};
 use crate::core::principals::PrincipalInfo;
 use crate::core::resources::{ResourceInfo, ResourceStatus};
-use crate::core::share_permissions::{SharePermissionInfo, ATTACHED};
+use crate::core::share_permissions::{
+    AssociatedPermissionInfo, ReplaceWork, SharePermissionInfo, WorkStatus, ATTACHED,
+};
 use crate::core::shares::{AssociationStatus, AssociationType, ShareInfo, ShareStatus};
 use crate::core::tags::Tags;
 use crate::core::Page;
@@ -587,6 +589,107 @@ impl From<bool> for pb::EnableSharingWithAwsOrganizationResponse {
     fn from(v: bool) -> Self {
         pb::EnableSharingWithAwsOrganizationResponse {
             return_value: Some(v),
+        }
+    }
+}
+
+impl From<bool> for pb::AssociateResourceSharePermissionResponse {
+    fn from(v: bool) -> Self {
+        pb::AssociateResourceSharePermissionResponse {
+            return_value: Some(v),
+            client_token: String::new(),
+        }
+    }
+}
+
+impl From<bool> for pb::DisassociateResourceSharePermissionResponse {
+    fn from(v: bool) -> Self {
+        pb::DisassociateResourceSharePermissionResponse {
+            return_value: Some(v),
+            client_token: String::new(),
+        }
+    }
+}
+
+impl From<bool> for pb::PromoteResourceShareCreatedFromPolicyResponse {
+    fn from(v: bool) -> Self {
+        pb::PromoteResourceShareCreatedFromPolicyResponse {
+            return_value: Some(v),
+        }
+    }
+}
+
+impl From<PermissionInfo> for pb::PromotePermissionCreatedFromPolicyResponse {
+    fn from(p: PermissionInfo) -> Self {
+        pb::PromotePermissionCreatedFromPolicyResponse {
+            permission: Some(summary(p)),
+            client_token: String::new(),
+        }
+    }
+}
+
+impl From<Page<AssociatedPermissionInfo>> for pb::ListPermissionAssociationsResponse {
+    fn from(p: Page<AssociatedPermissionInfo>) -> Self {
+        pb::ListPermissionAssociationsResponse {
+            permissions: p
+                .items
+                .into_iter()
+                .map(|a| pb::AssociatedPermission {
+                    arn: a.arn,
+                    permission_version: a.version.to_string(),
+                    default_version: Some(a.default_version),
+                    resource_type: a.resource_type,
+                    status: permission_status_str(a.status).to_string(),
+                    feature_set: share_feature_set(a.feature_set) as i32,
+                    last_updated_time: Some(timestamp(a.last_updated_time)),
+                    resource_share_arn: a.share_arn,
+                    permission_template_parameters: parameter_values(
+                        &parameters(&a.parameters),
+                        &a.parameter_values,
+                    ),
+                })
+                .collect(),
+            next_token: p.next_token.unwrap_or_default(),
+        }
+    }
+}
+
+fn work(w: ReplaceWork) -> pb::ReplacePermissionAssociationsWork {
+    pb::ReplacePermissionAssociationsWork {
+        id: w.id,
+        from_permission_arn: w.from_arn,
+        from_permission_version: w.from_version.map(|v| v.to_string()).unwrap_or_default(),
+        to_permission_arn: w.to_arn,
+        to_permission_version: w.to_version.to_string(),
+        permission_template_parameters: parameter_values(
+            &parameters(&w.parameters),
+            &w.parameter_values,
+        ),
+        status: match w.status {
+            WorkStatus::InProgress => pb::ReplacePermissionAssociationsWorkStatus::InProgress,
+            WorkStatus::Completed => pb::ReplacePermissionAssociationsWorkStatus::Completed,
+            WorkStatus::Failed => pb::ReplacePermissionAssociationsWorkStatus::Failed,
+        } as i32,
+        status_message: w.status_message.unwrap_or_default(),
+        creation_time: Some(timestamp(w.creation_time)),
+        last_updated_time: Some(timestamp(w.last_updated_time)),
+    }
+}
+
+impl From<ReplaceWork> for pb::ReplacePermissionAssociationsResponse {
+    fn from(w: ReplaceWork) -> Self {
+        pb::ReplacePermissionAssociationsResponse {
+            replace_permission_associations_work: Some(work(w)),
+            client_token: String::new(),
+        }
+    }
+}
+
+impl From<Page<ReplaceWork>> for pb::ListReplacePermissionAssociationsWorkResponse {
+    fn from(p: Page<ReplaceWork>) -> Self {
+        pb::ListReplacePermissionAssociationsWorkResponse {
+            replace_permission_associations_works: p.items.into_iter().map(work).collect(),
+            next_token: p.next_token.unwrap_or_default(),
         }
     }
 }

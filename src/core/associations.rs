@@ -419,6 +419,41 @@ pub fn plan_associate(
     Ok(plan)
 }
 
+/// Plans the associations of a share mirroring a resource-based policy: the
+/// policy already grants its principals access, so they are ASSOCIATED at
+/// once, without invitations or organization rules.
+pub fn plan_for_policy(state: &State, share: &ResourceShare, entities: &Entities) -> Result<Plan> {
+    let catalog = Catalog::get();
+    let mut plan = Plan::default();
+    for arn in dedup(&entities.resource_arns) {
+        let rt = catalog.type_of_arn(&arn).ok_or_else(|| {
+            Error::InvalidParameter(format!(
+                "The resource {arn} is not of a type RAM can share."
+            ))
+        })?;
+        plan.order.push((AssociationType::Resource, arn.clone()));
+        plan.resources.push(NewResource {
+            arn,
+            resource_type: rt.resource_type.clone(),
+            failure: None,
+        });
+    }
+    for id in dedup(&entities.principals) {
+        let principal = Principal::parse(&id)?;
+        let external = principal
+            .account_id()
+            .is_some_and(|a| !state.orgs.same_org(&share.owner, a));
+        plan.order.push((AssociationType::Principal, id.clone()));
+        plan.principals.push(NewPrincipal {
+            id,
+            principal,
+            external,
+            invite: None,
+        });
+    }
+    Ok(plan)
+}
+
 /// Carries out a plan on `share` (not in `state.shares` while this runs) and
 /// returns the response rows, new associations reported ASSOCIATING as AWS
 /// reports them.

@@ -9,6 +9,7 @@ pub mod arn;
 pub mod associations;
 pub mod catalog;
 pub mod clock;
+pub mod created_from_policy;
 pub mod idempotency;
 pub mod invitations;
 pub mod orgs;

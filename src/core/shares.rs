@@ -769,13 +769,22 @@ pub fn delete_resource_share(
     ctx: &Ctx,
     input: DeleteResourceShareInput,
 ) -> Result<bool> {
-    let arn = input.resource_share_arn;
-    resolve_for_change(state, ctx, &arn)?;
-    let mut share = state.shares.remove(&arn).expect("resolved share exists");
+    resolve_for_change(state, ctx, &input.resource_share_arn)?;
+    end_share(state, ctx, &input.resource_share_arn);
+    Ok(true)
+}
+
+/// Deletes a share: ends every association, withdraws pending invitations,
+/// marks it DELETED and schedules its purge.
+pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
+    let Some(mut share) = state.shares.remove(arn) else {
+        return;
+    };
+    let owner = share.owner.clone();
     let ended = Some("The resource share was deleted.".to_string());
     for (id, p) in share.principals.iter_mut() {
         if p.assoc.status.is_live() {
-            state.index.unindex_principal(&ctx.account, &arn, id);
+            state.index.unindex_principal(&owner, arn, id);
             p.assoc
                 .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
         }
@@ -785,7 +794,7 @@ pub fn delete_resource_share(
     }
     for (r, a) in share.resources.iter_mut() {
         if a.assoc.status.is_live() {
-            state.index.unindex_resource(&ctx.account, &arn, r);
+            state.index.unindex_resource(&owner, arn, r);
             a.assoc
                 .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
         }
@@ -797,19 +806,18 @@ pub fn delete_resource_share(
         }
     }
     for p in share.permissions.values() {
-        state.index.unindex_permission(&arn, p);
+        state.index.unindex_permission(arn, p);
     }
-    if let Some(u) = state.index.usage.get_mut(&ctx.account) {
+    if let Some(u) = state.index.usage.get_mut(&owner) {
         u.shares = u.shares.saturating_sub(1);
     }
     share.status = ShareStatus::Deleted;
     share.last_updated_time = ctx.now;
     state.timers.schedule(
         ctx.now + Duration::hours(DELETED_RETENTION_HOURS),
-        crate::core::timers::Timer::PurgeShare(arn.clone()),
+        crate::core::timers::Timer::PurgeShare(arn.to_string()),
     );
-    state.shares.insert(arn, share);
-    Ok(true)
+    state.shares.insert(arn.to_string(), share);
 }
 
 /// Removes a deleted share for good (its retention is over).

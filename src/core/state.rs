@@ -13,6 +13,7 @@ use crate::core::invitations::Invitations;
 use crate::core::orgs::Orgs;
 use crate::core::page::TokenCodec;
 use crate::core::permissions::Permission;
+use crate::core::share_permissions::ReplaceWork;
 use crate::core::shares::{ResourceShare, ShareIndex};
 use crate::core::timers::Timers;
 
@@ -96,6 +97,14 @@ pub struct State {
     pub invitations: Invitations,
     /// Clock-driven changes still to come.
     pub timers: Timers,
+    /// ReplacePermissionAssociations work items, by (owner, id).
+    pub works: BTreeMap<(String, String), ReplaceWork>,
+    /// Resource-based policies reported through the admin service: resource
+    /// ARN -> the CREATED_FROM_POLICY share that mirrors it.
+    pub policies: BTreeMap<String, String>,
+    /// Shares being promoted to STANDARD: share ARN -> (resource type,
+    /// permission ARN, version) to attach when the promotion completes.
+    pub promotions: BTreeMap<String, Vec<(String, String, u32)>>,
 }
 
 impl State {
@@ -111,6 +120,9 @@ impl State {
             index: ShareIndex::default(),
             invitations: Invitations::default(),
             timers: Timers::default(),
+            works: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            promotions: BTreeMap::new(),
         }
     }
 
@@ -123,6 +135,9 @@ impl State {
         self.index = ShareIndex::default();
         self.invitations = Invitations::default();
         self.timers = Timers::default();
+        self.works.clear();
+        self.policies.clear();
+        self.promotions.clear();
     }
 
     /// The ARN of a customer managed permission of `account` in this Region.

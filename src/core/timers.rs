@@ -1,4 +1,5 @@
-//! Clock-driven changes: invitation expiry and the purge of deleted shares.
+//! Clock-driven changes: invitation expiry, the purge of deleted shares, and
+//! the asynchronous steps of ReplacePermissionAssociations and share promotion.
 //! Timers are part of the state, so they survive with it; `run_due` applies
 //! every timer whose time has come, in time order. The api layer runs it
 //! before each mutating operation, after AdvanceClock and from a periodic
@@ -9,7 +10,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use crate::core::state::State;
-use crate::core::{invitations, shares};
+use crate::core::{created_from_policy, invitations, share_permissions, shares};
 
 /// Something that happens at a given time.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -18,6 +19,10 @@ pub enum Timer {
     ExpireInvitation(String),
     /// A DELETED share's retention ends.
     PurgeShare(String),
+    /// A ReplacePermissionAssociations work item (owner, id) runs.
+    RunReplaceWork(String, String),
+    /// A share promoted from CREATED_FROM_POLICY becomes STANDARD.
+    CompletePromotion(String),
 }
 
 /// The pending timers, in time order.
@@ -64,6 +69,12 @@ pub fn run_due(state: &mut State, now: DateTime<Utc>) {
         match timer {
             Timer::ExpireInvitation(arn) => invitations::expire(state, &arn, at),
             Timer::PurgeShare(arn) => shares::purge(state, &arn),
+            Timer::RunReplaceWork(owner, id) => {
+                share_permissions::run_replace_work(state, &owner, &id, at)
+            }
+            Timer::CompletePromotion(arn) => {
+                created_from_policy::complete_promotion(state, &arn, at)
+            }
         }
     }
 }

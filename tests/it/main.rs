@@ -2,10 +2,12 @@
 //! port and talks to it through the generated gRPC clients.
 
 mod common;
+mod created_from_policy;
 mod idempotency;
 mod orgs;
 mod paging;
 mod permissions;
 mod resource_types;
 mod service;
+mod share_permissions;
 mod tidy;

@@ -134,27 +134,6 @@ async fn region_partition_and_default_account_come_from_flags() {
 }
 
 #[tokio::test]
-async fn operations_of_later_releases_say_so() {
-    let server = TestServer::start().await;
-    let r = server
-        .ram()
-        .list_replace_permission_associations_work(as_account(
-            OWNER,
-            pb::ListReplacePermissionAssociationsWorkRequest::default(),
-        ))
-        .await;
-    let status = r.unwrap_err();
-    assert_eq!(status.code(), Code::Unimplemented);
-    assert!(
-        status
-            .message()
-            .contains("ListReplacePermissionAssociationsWork"),
-        "{}",
-        status.message()
-    );
-}
-
-#[tokio::test]
 async fn reset_drops_all_state() {
     let server = TestServer::start().await;
     create_permission(&server, OWNER, "Gone").await;
