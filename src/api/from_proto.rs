@@ -17,6 +17,7 @@ use crate::core::permissions::{
 };
 use crate::core::policy::{TemplateParameterDecl, TemplateParameterType};
 use crate::core::principals::ListPrincipalsInput;
+use crate::core::resource_policies::GetResourcePoliciesInput;
 use crate::core::resource_types::{ListResourceTypesInput, RegionScopeFilter};
 use crate::core::resources::ListResourcesInput;
 use crate::core::share_permissions::{
@@ -444,6 +445,17 @@ impl TryFrom<pb::ListResourcesRequest> for ListResourcesInput {
             resource_arns: r.resource_arns,
             resource_share_arns: r.resource_share_arns,
             scope: region_scope_filter(r.resource_region_scope)?,
+            page: page(r.max_results, r.next_token),
+        })
+    }
+}
+
+impl TryFrom<pb::GetResourcePoliciesRequest> for GetResourcePoliciesInput {
+    type Error = Error;
+    fn try_from(r: pb::GetResourcePoliciesRequest) -> Result<Self, Error> {
+        Ok(GetResourcePoliciesInput {
+            resource_arns: r.resource_arns,
+            principal: non_empty(r.principal),
             page: page(r.max_results, r.next_token),
         })
     }

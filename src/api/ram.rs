@@ -7,8 +7,8 @@ use tonic::{Request, Response, Status};
 
 use crate::api::Shared;
 use crate::core::{
-    associations, created_from_policy, invitations, orgs, permissions, principals, resource_types,
-    resources, share_permissions, shares, tagging,
+    associations, created_from_policy, invitations, orgs, permissions, principals,
+    resource_policies, resource_types, resources, share_permissions, shares, tagging,
 };
 use crate::pb::v1 as pb;
 use crate::pb::v1::resource_access_manager_server::ResourceAccessManager;
@@ -182,8 +182,13 @@ impl ResourceAccessManager for RamService {
         &self,
         req: Request<pb::GetResourcePoliciesRequest>,
     ) -> Rpc<pb::GetResourcePoliciesResponse> {
-        let _ = req;
-        self.shared.unimplemented("GetResourcePolicies")
+        self.shared
+            .query(
+                "GetResourcePolicies",
+                req,
+                resource_policies::get_resource_policies,
+            )
+            .await
     }
 
     async fn get_resource_share_associations(

@@ -481,6 +481,15 @@ impl From<Page<AssociationInfo>> for pb::GetResourceShareAssociationsResponse {
     }
 }
 
+impl From<Page<String>> for pb::GetResourcePoliciesResponse {
+    fn from(p: Page<String>) -> Self {
+        pb::GetResourcePoliciesResponse {
+            policies: p.items,
+            next_token: p.next_token.unwrap_or_default(),
+        }
+    }
+}
+
 impl From<Page<ResourceInfo>> for pb::ListResourcesResponse {
     fn from(p: Page<ResourceInfo>) -> Self {
         pb::ListResourcesResponse {

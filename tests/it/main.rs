@@ -7,6 +7,7 @@ mod idempotency;
 mod orgs;
 mod paging;
 mod permissions;
+mod resource_policies;
 mod resource_types;
 mod service;
 mod share_permissions;

@@ -1,0 +1,1253 @@
+//! GetResourcePolicies: the resource-based policy RAM generates for each
+//! resource an account shares, built from the principals, sources and
+//! attached permissions of the account's shares (RAM-BEHAVIOUR.md §7, §8).
+//!
+//! # Which resources
+//!
+//! Every requested ARN must be syntactically valid (MalformedArnException)
+//! and must be a resource the caller owns in at least one of its ACTIVE
+//! shares, with an ASSOCIATED resource association; anything else (an
+//! unknown resource, one shared by another account, one whose association
+//! ended or failed, one in a deleted share) is ResourceArnNotFoundException.
+//! A repeated ARN is answered once.
+//!
+//! # What a policy holds
+//!
+//! One compact JSON document per resource, in the order requested:
+//! `{"Version":"2012-10-17","Statement":[...]}`. For every ACTIVE STANDARD
+//! share of the caller that holds the resource, the permission attached to
+//! the share for the resource's type (the attached version's template, its
+//! parameters rendered with the attached values) yields one statement per
+//! principal group, in this order:
+//!
+//! 1. the accounts and IAM roles and users: `"Principal":{"AWS":[...]}`, an
+//!    account as `arn:<partition>:iam::<account>:root`, IAM principals by
+//!    their ARN, sorted; always an array, even with one member;
+//! 2. each organization: `"Principal":"*"` and
+//!    `{"StringEquals":{"aws:PrincipalOrgID":"o-..."}}`;
+//! 3. each OU: `"Principal":"*"` and
+//!    `{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-.../r-.../ou-.../*"}}`,
+//!    the OU's path from the root with a wildcard, so accounts in nested OUs
+//!    match too;
+//! 4. each service principal: `"Principal":{"Service":"<name>"}` and one
+//!    condition key per kind of live source of the share: accounts as
+//!    `StringEquals` `aws:SourceAccount`, ARNs as `ArnLike` `aws:SourceArn`,
+//!    organization ids as `StringEquals` `aws:SourceOrgID` and organization
+//!    paths as `ForAnyValue:StringLike` `aws:SourceOrgPaths` (the path with a
+//!    trailing `/*`). A share without sources restricts its service
+//!    principals to `aws:SourceAccount` = the owner. The kinds combine as IAM
+//!    combines condition keys (all must hold); the values of one kind are
+//!    alternatives. Source values are always arrays.
+//!
+//! Only ASSOCIATED principal associations count: a principal still waiting
+//! for an invitation (ASSOCIATING) or removed (DISASSOCIATED) is absent.
+//! Statements are ordered by share ARN, then by group as above (principal id
+//! order within a kind). Each statement reads `Sid`, `Effect` (`Allow`),
+//! `Principal`, `Action` (the template's, as written), `Resource` (the
+//! resource ARN) and `Condition`: the template's Condition with the group's
+//! condition merged in per operator (the keys RAM adds are those a template
+//! may not use, so they never meet a template's key; were they to, the
+//! values would be joined). A statement without any condition has no
+//! `Condition` member.
+//!
+//! `Sid` is `RamStatement<n>`, numbering the statements of the whole
+//! document from 1. The `principal` filter keeps only the statements whose
+//! principal is exactly the given principal id (an account id, an
+//! organization, OU or IAM ARN, or a service principal; in the AWS group
+//! only that member is kept) and leaves their `Sid` unchanged, so a filtered
+//! document is a part of the full one.
+//!
+//! # Resources without a grant
+//!
+//! A resource whose shares currently grant nobody (no ASSOCIATED principal,
+//! or none left after the `principal` filter) gets no document at all, as
+//! AWS returns policies only for resources that have one: a policy with an
+//! empty `Statement` list is not a valid IAM policy, and each document names
+//! its resource in every statement, so nothing is lost. Such a resource is
+//! still found; it is not an error.
+//!
+//! # Paging
+//!
+//! Pages are keyset ranges over the position of each ARN in the
+//! (deduplicated) request, zero-padded so the keys sort as the positions
+//! do; the token binds the ARNs and the `principal` filter.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use crate::core::arn::{Arn, Principal, SourceId};
+use crate::core::clock::Ctx;
+use crate::core::page::{MaxResultsError, Pager};
+use crate::core::permissions::FeatureSet;
+use crate::core::policy;
+use crate::core::share_permissions;
+use crate::core::shares::{AssociationStatus, ResourceShare, ShareStatus};
+use crate::core::state::State;
+use crate::core::{Page, PageInput};
+use crate::error::{Error, Result};
+
+/// The policy language version every generated document declares.
+pub const POLICY_VERSION: &str = "2012-10-17";
+
+/// The prefix of every statement id.
+pub const SID_PREFIX: &str = "RamStatement";
+
+/// Input of GetResourcePolicies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GetResourcePoliciesInput {
+    pub resource_arns: Vec<String>,
+    pub principal: Option<String>,
+    pub page: PageInput,
+}
+
+/// GetResourcePolicies: the generated policy of each requested resource the
+/// caller shares (see the module documentation for its shape).
+pub fn get_resource_policies(
+    state: &State,
+    ctx: &Ctx,
+    input: GetResourcePoliciesInput,
+) -> Result<Page<String>> {
+    if input.resource_arns.is_empty() {
+        return Err(Error::missing("resourceArns"));
+    }
+    for arn in &input.resource_arns {
+        Arn::parse(arn)?;
+    }
+    let principal = input.principal.as_deref().filter(|p| !p.is_empty());
+    if let Some(p) = principal {
+        Principal::parse(p)?;
+    }
+    let arns = dedup(&input.resource_arns);
+    let query = format!("{arns:?}|{principal:?}");
+    let pager = Pager::start(
+        &state.tokens,
+        "GetResourcePolicies",
+        &ctx.account,
+        &query,
+        input.page.max_results,
+        input.page.next_token.as_deref(),
+        MaxResultsError::InvalidParameter,
+    )?;
+    for arn in &arns {
+        if shares_holding(state, &ctx.account, arn).next().is_none() {
+            return Err(Error::ResourceArnNotFound(format!(
+                "The resource {arn} could not be found in any active resource share of account {}. Share it with CreateResourceShare or AssociateResourceShare first.",
+                ctx.account
+            )));
+        }
+    }
+    // Documents are built only up to one past the page, which tells whether
+    // another page follows.
+    let mut built = Vec::new();
+    for (i, arn) in arns.iter().enumerate() {
+        let key = position_key(i);
+        if pager.after().is_some_and(|a| key.as_str() <= a) {
+            continue;
+        }
+        if let Some(doc) = policy_of(state, &ctx.account, arn, principal)? {
+            built.push((key, doc));
+            if built.len() > pager.limit() {
+                break;
+            }
+        }
+    }
+    let (items, next_token) = pager.finish(built);
+    Ok(Page { items, next_token })
+}
+
+/// The list without repeats, in first-occurrence order.
+fn dedup(list: &[String]) -> Vec<&str> {
+    let mut seen = BTreeSet::new();
+    list.iter()
+        .map(String::as_str)
+        .filter(|s| seen.insert(*s))
+        .collect()
+}
+
+/// The page key of the `i`-th requested ARN: zero-padded, so that keys sort
+/// as positions do.
+fn position_key(i: usize) -> String {
+    format!("{i:020}")
+}
+
+/// The ACTIVE shares `owner` owns that hold `arn` ASSOCIATED, in share ARN
+/// order.
+fn shares_holding<'a>(
+    state: &'a State,
+    owner: &'a str,
+    arn: &'a str,
+) -> impl Iterator<Item = &'a ResourceShare> + 'a {
+    state
+        .index
+        .shares_of_resource(arn)
+        .filter_map(|s| state.shares.get(s))
+        .filter(move |s| {
+            s.owner == owner
+                && s.status == ShareStatus::Active
+                && s.resources
+                    .get(arn)
+                    .is_some_and(|r| r.assoc.status == AssociationStatus::Associated)
+        })
+}
+
+/// The policy document of one resource, `None` when no statement remains.
+fn policy_of(
+    state: &State,
+    owner: &str,
+    arn: &str,
+    principal: Option<&str>,
+) -> Result<Option<String>> {
+    let mut statements = Vec::new();
+    let mut sid = 0usize;
+    for share in shares_holding(state, owner, arn).filter(|s| s.feature_set == FeatureSet::Standard)
+    {
+        let Some(body) = template_of(state, share, arn)? else {
+            continue;
+        };
+        for group in groups(state, share) {
+            sid += 1;
+            if let Some(group) = group.only(principal) {
+                statements.push(statement(sid, &body, group.render(share), arn));
+            }
+        }
+    }
+    if statements.is_empty() {
+        return Ok(None);
+    }
+    let mut doc = Map::new();
+    doc.insert("Version".into(), POLICY_VERSION.into());
+    doc.insert("Statement".into(), Value::Array(statements));
+    Ok(Some(Value::Object(doc).to_string()))
+}
+
+fn internal(what: String) -> Error {
+    Error::ServerInternal(what)
+}
+
+/// The rendered template of the permission `share` attaches for the type of
+/// `arn`, as a JSON object; `None` when no permission is attached for that
+/// type (the share then grants nothing on the resource).
+fn template_of(
+    state: &State,
+    share: &ResourceShare,
+    arn: &str,
+) -> Result<Option<Map<String, Value>>> {
+    let Some(resource) = share.resources.get(arn) else {
+        return Ok(None);
+    };
+    let Some(attached) = share.permissions.get(&resource.resource_type) else {
+        return Ok(None);
+    };
+    let definition = share_permissions::definition(state, attached).ok_or_else(|| {
+        internal(format!(
+            "attached permission {} of {} has no definition",
+            attached.arn, share.arn
+        ))
+    })?;
+    let (template, params) = definition.template(attached.version).ok_or_else(|| {
+        internal(format!(
+            "attached permission {} of {} has no version {}",
+            attached.arn, share.arn, attached.version
+        ))
+    })?;
+    let rendered = policy::render_template_typed(template, params, &attached.parameter_values)
+        .map_err(|e| {
+            internal(format!(
+                "attached permission {} of {} does not render: {e}",
+                attached.arn, share.arn
+            ))
+        })?;
+    match serde_json::from_str(&rendered) {
+        Ok(Value::Object(body)) => Ok(Some(body)),
+        _ => Err(internal(format!(
+            "the template of attached permission {} is not a JSON object",
+            attached.arn
+        ))),
+    }
+}
+
+/// A set of principals that one statement grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Group<'a> {
+    /// Accounts, IAM roles and IAM users: (principal id, policy principal),
+    /// sorted by the policy principal.
+    Aws(Vec<(&'a str, String)>),
+    Organization {
+        id: &'a str,
+        org_id: &'a str,
+    },
+    OrganizationalUnit {
+        id: &'a str,
+        path: String,
+    },
+    Service {
+        id: &'a str,
+    },
+}
+
+impl<'a> Group<'a> {
+    /// The part of the group the `principal` filter keeps.
+    fn only(self, principal: Option<&str>) -> Option<Group<'a>> {
+        let Some(p) = principal else {
+            return Some(self);
+        };
+        match self {
+            Group::Aws(mut members) => {
+                members.retain(|(id, _)| *id == p);
+                (!members.is_empty()).then_some(Group::Aws(members))
+            }
+            Group::Organization { id, .. }
+            | Group::OrganizationalUnit { id, .. }
+            | Group::Service { id }
+                if id != p =>
+            {
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    /// The `Principal` value and the condition of the group's statement.
+    fn render(&self, share: &ResourceShare) -> (Value, Map<String, Value>) {
+        let mut condition = Map::new();
+        let principal = match self {
+            Group::Aws(members) => {
+                let list = members
+                    .iter()
+                    .map(|(_, p)| Value::from(p.as_str()))
+                    .collect();
+                let mut aws = Map::new();
+                aws.insert("AWS".into(), Value::Array(list));
+                Value::Object(aws)
+            }
+            Group::Organization { org_id, .. } => {
+                add_condition(
+                    &mut condition,
+                    "StringEquals",
+                    "aws:PrincipalOrgID",
+                    Value::from(*org_id),
+                );
+                Value::from("*")
+            }
+            Group::OrganizationalUnit { path, .. } => {
+                add_condition(
+                    &mut condition,
+                    "ForAnyValue:StringLike",
+                    "aws:PrincipalOrgPaths",
+                    Value::from(format!("{path}*")),
+                );
+                Value::from("*")
+            }
+            Group::Service { id } => {
+                condition = source_condition(share);
+                let mut service = Map::new();
+                service.insert("Service".into(), Value::from(*id));
+                Value::Object(service)
+            }
+        };
+        (principal, condition)
+    }
+}
+
+/// The principal groups of a share's ASSOCIATED principals, in statement
+/// order: the AWS group, organizations, OUs, service principals.
+fn groups<'a>(state: &State, share: &'a ResourceShare) -> Vec<Group<'a>> {
+    let mut aws = Vec::new();
+    let (mut orgs, mut ous, mut services) = (Vec::new(), Vec::new(), Vec::new());
+    let live = share
+        .principals
+        .iter()
+        .filter(|(_, p)| p.assoc.status == AssociationStatus::Associated);
+    for (id, pa) in live {
+        match &pa.principal {
+            Principal::Account(account) => aws.push((
+                id.as_str(),
+                format!("arn:{}:iam::{account}:root", state.config.partition),
+            )),
+            Principal::IamRole { arn, .. } | Principal::IamUser { arn, .. } => {
+                aws.push((id.as_str(), arn.clone()))
+            }
+            Principal::Organization { org_id, .. } => orgs.push(Group::Organization {
+                id,
+                org_id: org_id.as_str(),
+            }),
+            Principal::OrganizationalUnit { org_id, ou_id, .. } => {
+                // OUs are never deleted, so the path is known; the fallback
+                // matches the same accounts, as OU ids are unique.
+                let path = state
+                    .orgs
+                    .ou_path(ou_id)
+                    .unwrap_or_else(|| format!("{org_id}/*/{ou_id}/"));
+                ous.push(Group::OrganizationalUnit { id, path });
+            }
+            Principal::ServicePrincipal(_) => services.push(Group::Service { id }),
+        }
+    }
+    aws.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut out = Vec::new();
+    if !aws.is_empty() {
+        out.push(Group::Aws(aws));
+    }
+    out.extend(orgs);
+    out.extend(ous);
+    out.extend(services);
+    out
+}
+
+/// The condition on a share's service principals, from its live sources;
+/// without any, the owner account.
+fn source_condition(share: &ResourceShare) -> Map<String, Value> {
+    let (mut accounts, mut arns, mut org_ids, mut paths) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let live = share
+        .sources
+        .values()
+        .filter(|s| s.assoc.status == AssociationStatus::Associated);
+    for s in live {
+        match &s.source {
+            SourceId::Account(a) => accounts.push(Value::from(a.as_str())),
+            SourceId::Arn(a) => arns.push(Value::from(a.as_str())),
+            SourceId::OrganizationId(o) => org_ids.push(Value::from(o.as_str())),
+            SourceId::OrganizationPath(p) => {
+                let p = p.strip_suffix('/').unwrap_or(p);
+                paths.push(Value::from(format!("{p}/*")));
+            }
+        }
+    }
+    if accounts.is_empty() && arns.is_empty() && org_ids.is_empty() && paths.is_empty() {
+        accounts.push(Value::from(share.owner.as_str()));
+    }
+    let mut condition = Map::new();
+    for (operator, key, values) in [
+        ("StringEquals", "aws:SourceAccount", accounts),
+        ("StringEquals", "aws:SourceOrgID", org_ids),
+        ("ArnLike", "aws:SourceArn", arns),
+        ("ForAnyValue:StringLike", "aws:SourceOrgPaths", paths),
+    ] {
+        if !values.is_empty() {
+            add_condition(&mut condition, operator, key, Value::Array(values));
+        }
+    }
+    condition
+}
+
+/// Adds `key: value` under `operator`; a key already present keeps its
+/// values and gains the new ones.
+fn add_condition(condition: &mut Map<String, Value>, operator: &str, key: &str, value: Value) {
+    let block = condition
+        .entry(operator.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !block.is_object() {
+        *block = Value::Object(Map::new());
+    }
+    let Value::Object(keys) = block else {
+        unreachable!("the block was just made an object")
+    };
+    match keys.get_mut(key) {
+        None => {
+            keys.insert(key.to_string(), value);
+        }
+        Some(existing) => {
+            let mut joined = values_of(existing.take());
+            for v in values_of(value) {
+                if !joined.contains(&v) {
+                    joined.push(v);
+                }
+            }
+            *existing = Value::Array(joined);
+        }
+    }
+}
+
+/// A condition value as a list: an array's items, or the single value.
+fn values_of(v: Value) -> Vec<Value> {
+    match v {
+        Value::Array(items) => items,
+        other => vec![other],
+    }
+}
+
+/// One statement: the template's body with `Sid`, `Principal` and `Resource`
+/// added and the group's condition merged into the template's.
+fn statement(
+    sid: usize,
+    body: &Map<String, Value>,
+    (principal, condition): (Value, Map<String, Value>),
+    arn: &str,
+) -> Value {
+    let mut merged = match body.get("Condition") {
+        Some(Value::Object(c)) => c.clone(),
+        _ => Map::new(),
+    };
+    for (operator, keys) in condition {
+        let Value::Object(keys) = keys else { continue };
+        for (key, value) in keys {
+            add_condition(&mut merged, &operator, &key, value);
+        }
+    }
+    let mut st = Map::new();
+    st.insert("Sid".into(), Value::from(format!("{SID_PREFIX}{sid}")));
+    st.insert("Effect".into(), Value::from("Allow"));
+    st.insert("Principal".into(), principal);
+    st.insert(
+        "Action".into(),
+        body.get("Action")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new())),
+    );
+    st.insert("Resource".into(), Value::from(arn));
+    if !merged.is_empty() {
+        st.insert("Condition".into(), Value::Object(merged));
+    }
+    Value::Object(st)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::core::associations::{self, Entities, ShareEntitiesInput};
+    use crate::core::catalog::Catalog;
+    use crate::core::invitations::{self, InvitationInput};
+    use crate::core::orgs::{self, Organization, OrganizationalUnit};
+    use crate::core::permissions::{self, CreatePermissionInput};
+    use crate::core::policy::{TemplateParameterDecl, TemplateParameterType};
+    use crate::core::shares::{self, CreateResourceShareInput, DeleteResourceShareInput};
+    use crate::core::state::CoreConfig;
+
+    /// The management account of the organization; owns every share.
+    const OWNER: &str = "111122223333";
+    /// A member account in the OU.
+    const MEMBER: &str = "444455556666";
+    /// A member account directly under the root.
+    const MEMBER2: &str = "555566667777";
+    /// An account outside the organization.
+    const OUTSIDER: &str = "777788889999";
+    const SUBNET: &str = "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-0abc";
+    const PROJECT: &str = "arn:aws:codebuild:us-east-1:111122223333:project/builder";
+    const SERVICE: &str = "backup.amazonaws.com";
+
+    fn ctx(account: &str, seed: u64) -> Ctx {
+        let t0 = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        Ctx::new(account, t0, seed)
+    }
+
+    /// A state with an organization (OWNER manages it, sharing enabled), an
+    /// OU holding MEMBER, and MEMBER2 under the root.
+    struct World {
+        state: State,
+        org: Organization,
+        ou: OrganizationalUnit,
+        seed: u64,
+    }
+
+    impl World {
+        fn new() -> World {
+            let mut state = State::new(CoreConfig::default(), [7; 32]);
+            let org = orgs::create_organization(
+                &mut state,
+                &ctx(OWNER, 1),
+                orgs::CreateOrganizationInput {
+                    management_account_id: OWNER.into(),
+                },
+            )
+            .unwrap();
+            let ou = orgs::create_organizational_unit(
+                &mut state,
+                &ctx(OWNER, 2),
+                orgs::CreateOrganizationalUnitInput {
+                    parent_id: org.root_id.clone(),
+                    name: "Engineering".into(),
+                },
+            )
+            .unwrap();
+            for (account, parent) in [(MEMBER, &ou.id), (MEMBER2, &org.root_id)] {
+                orgs::add_account(
+                    &mut state,
+                    &ctx(OWNER, 3),
+                    orgs::AddAccountInput {
+                        account_id: account.into(),
+                        parent_id: parent.clone(),
+                    },
+                )
+                .unwrap();
+            }
+            orgs::enable_sharing_with_aws_organization(&mut state, &ctx(OWNER, 4), ()).unwrap();
+            World {
+                state,
+                org,
+                ou,
+                seed: 100,
+            }
+        }
+
+        fn ctx(&mut self, account: &str) -> Ctx {
+            self.seed += 1;
+            ctx(account, self.seed)
+        }
+
+        fn share(&mut self, resources: &[&str], principals: &[&str], sources: &[&str]) -> String {
+            self.share_with(resources, principals, sources, Vec::new(), Vec::new())
+        }
+
+        fn share_with(
+            &mut self,
+            resources: &[&str],
+            principals: &[&str],
+            sources: &[&str],
+            permission_arns: Vec<String>,
+            permission_parameters: Vec<(String, shares::ParameterValues)>,
+        ) -> String {
+            let c = self.ctx(OWNER);
+            shares::create_resource_share(
+                &mut self.state,
+                &c,
+                CreateResourceShareInput {
+                    name: "policies".into(),
+                    entities: entities(resources, principals, sources),
+                    permission_arns,
+                    permission_parameters,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .arn
+        }
+
+        fn associate(&mut self, share: &str, principals: &[&str]) {
+            let c = self.ctx(OWNER);
+            associations::associate_resource_share(
+                &mut self.state,
+                &c,
+                ShareEntitiesInput {
+                    resource_share_arn: share.into(),
+                    entities: entities(&[], principals, &[]),
+                },
+            )
+            .unwrap();
+        }
+
+        fn disassociate(&mut self, share: &str, resources: &[&str], principals: &[&str]) {
+            let c = self.ctx(OWNER);
+            associations::disassociate_resource_share(
+                &mut self.state,
+                &c,
+                ShareEntitiesInput {
+                    resource_share_arn: share.into(),
+                    entities: entities(resources, principals, &[]),
+                },
+            )
+            .unwrap();
+        }
+
+        fn get_as(
+            &self,
+            caller: &str,
+            arns: &[&str],
+            principal: Option<&str>,
+            page: PageInput,
+        ) -> Result<Page<String>> {
+            get_resource_policies(
+                &self.state,
+                &ctx(caller, 9),
+                GetResourcePoliciesInput {
+                    resource_arns: arns.iter().map(|a| a.to_string()).collect(),
+                    principal: principal.map(str::to_string),
+                    page,
+                },
+            )
+        }
+
+        /// The documents for `arns` as OWNER, parsed.
+        fn policies(&self, arns: &[&str], principal: Option<&str>) -> Vec<Value> {
+            self.get_as(OWNER, arns, principal, PageInput::default())
+                .unwrap()
+                .items
+                .iter()
+                .map(|d| serde_json::from_str(d).unwrap())
+                .collect()
+        }
+
+        fn ou_path(&self) -> String {
+            format!("{}/{}/{}/", self.org.id, self.org.root_id, self.ou.id)
+        }
+    }
+
+    fn entities(resources: &[&str], principals: &[&str], sources: &[&str]) -> Entities {
+        let owned = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        Entities {
+            resource_arns: owned(resources),
+            principals: owned(principals),
+            sources: owned(sources),
+        }
+    }
+
+    /// The `Action` of an AWS managed permission's default version.
+    fn actions_of(name: &str) -> Value {
+        let (_, mp) = Catalog::get().managed_permission(name).unwrap();
+        let body: Value = serde_json::from_str(&mp.default_version_info().template).unwrap();
+        body["Action"].clone()
+    }
+
+    fn root(account: &str) -> String {
+        format!("arn:aws:iam::{account}:root")
+    }
+
+    fn statement(
+        sid: usize,
+        principal: Value,
+        action: &Value,
+        resource: &str,
+        cond: Value,
+    ) -> Value {
+        let mut st = json!({
+            "Sid": format!("RamStatement{sid}"),
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": action,
+            "Resource": resource,
+        });
+        if !cond.is_null() {
+            st["Condition"] = cond;
+        }
+        st
+    }
+
+    fn doc(statements: Vec<Value>) -> String {
+        json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+    }
+
+    #[test]
+    fn each_principal_form_has_its_statement() {
+        let w = World::new();
+        let (org_id, ou_arn, org_arn, path) = (
+            w.org.id.clone(),
+            w.ou.arn.clone(),
+            w.org.arn.clone(),
+            w.ou_path(),
+        );
+        let subnet = actions_of("AWSRAMDefaultPermissionSubnet");
+        let project = actions_of("AWSRAMDefaultPermissionCodeBuildProject");
+        let vault = "arn:aws:backup:us-east-1:444455556666:backup-vault/v1";
+        let role = "arn:aws:iam::444455556666:role/Builder";
+        let user = "arn:aws:iam::555566667777:user/ci";
+        let service_alone = json!({"StringEquals": {"aws:SourceAccount": [OWNER]}});
+        let org_cond = json!({"StringEquals": {"aws:PrincipalOrgID": org_id}});
+        let ou_cond =
+            json!({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": format!("{path}*")}});
+        let org_path_source = format!("{}/{}/{}", org_id, w.org.root_id, w.ou.id);
+        type Case<'a> = (&'a str, &'a str, Vec<&'a str>, Vec<&'a str>, Vec<Value>);
+        let cases: Vec<Case> = vec![
+            (
+                "an account",
+                SUBNET,
+                vec![MEMBER],
+                vec![],
+                vec![statement(
+                    1,
+                    json!({"AWS": [root(MEMBER)]}),
+                    &subnet,
+                    SUBNET,
+                    Value::Null,
+                )],
+            ),
+            (
+                "the organization",
+                SUBNET,
+                vec![&org_arn],
+                vec![],
+                vec![statement(1, json!("*"), &subnet, SUBNET, org_cond.clone())],
+            ),
+            (
+                "an OU",
+                SUBNET,
+                vec![&ou_arn],
+                vec![],
+                vec![statement(1, json!("*"), &subnet, SUBNET, ou_cond.clone())],
+            ),
+            (
+                "a service principal without sources",
+                SUBNET,
+                vec![SERVICE],
+                vec![],
+                vec![statement(
+                    1,
+                    json!({"Service": SERVICE}),
+                    &subnet,
+                    SUBNET,
+                    service_alone.clone(),
+                )],
+            ),
+            (
+                "a service principal with every kind of source",
+                SUBNET,
+                vec![SERVICE],
+                vec![MEMBER, vault, &org_id, &org_path_source],
+                vec![statement(
+                    1,
+                    json!({"Service": SERVICE}),
+                    &subnet,
+                    SUBNET,
+                    json!({
+                        "StringEquals": {"aws:SourceAccount": [MEMBER], "aws:SourceOrgID": [org_id]},
+                        "ArnLike": {"aws:SourceArn": [vault]},
+                        "ForAnyValue:StringLike": {"aws:SourceOrgPaths": [format!("{path}*")]},
+                    }),
+                )],
+            ),
+            (
+                "IAM roles, users and accounts, sorted",
+                PROJECT,
+                vec![user, MEMBER, role],
+                vec![],
+                vec![statement(
+                    1,
+                    json!({"AWS": [role, root(MEMBER), user]}),
+                    &project,
+                    PROJECT,
+                    Value::Null,
+                )],
+            ),
+            (
+                "every form at once, in group order",
+                SUBNET,
+                vec![SERVICE, &ou_arn, &org_arn, MEMBER2, MEMBER],
+                vec![],
+                vec![
+                    statement(
+                        1,
+                        json!({"AWS": [root(MEMBER), root(MEMBER2)]}),
+                        &subnet,
+                        SUBNET,
+                        Value::Null,
+                    ),
+                    statement(2, json!("*"), &subnet, SUBNET, org_cond.clone()),
+                    statement(3, json!("*"), &subnet, SUBNET, ou_cond.clone()),
+                    statement(
+                        4,
+                        json!({"Service": SERVICE}),
+                        &subnet,
+                        SUBNET,
+                        service_alone.clone(),
+                    ),
+                ],
+            ),
+        ];
+        for (name, resource, principals, sources, expected) in cases {
+            let mut w = World::new();
+            w.share(&[resource], &principals, &sources);
+            let page = w
+                .get_as(OWNER, &[resource], None, PageInput::default())
+                .unwrap();
+            assert_eq!(page.items, [doc(expected)], "{name}");
+            assert_eq!(page.next_token, None, "{name}");
+        }
+    }
+
+    #[test]
+    fn template_parameters_are_rendered_and_merged() {
+        let mut w = World::new();
+        let c = w.ctx(OWNER);
+        let template = r#"{"Effect":"Allow","Action":["codebuild:BatchGetProjects"],"Condition":{"StringEquals":{"aws:PrincipalTag/@{key}":"@{teams}"}}}"#;
+        let cmp = permissions::create_permission(
+            &mut w.state,
+            &c,
+            CreatePermissionInput {
+                name: "TeamReaders".into(),
+                resource_type: "codebuild:Project".into(),
+                policy_template: template.into(),
+                parameters: vec![
+                    TemplateParameterDecl {
+                        name: "key".into(),
+                        kind: TemplateParameterType::String,
+                        description: None,
+                    },
+                    TemplateParameterDecl {
+                        name: "teams".into(),
+                        kind: TemplateParameterType::StringList,
+                        description: None,
+                    },
+                ],
+                tags: vec![],
+            },
+        )
+        .unwrap()
+        .arn;
+        let org_arn = w.org.arn.clone();
+        w.share_with(
+            &[PROJECT],
+            &[MEMBER, &org_arn],
+            &[],
+            vec![cmp.clone()],
+            vec![(
+                cmp,
+                vec![
+                    ("key".into(), vec!["team".into()]),
+                    ("teams".into(), vec!["blue".into()]),
+                ],
+            )],
+        );
+        let action = json!(["codebuild:BatchGetProjects"]);
+        let expected = doc(vec![
+            statement(
+                1,
+                json!({"AWS": [root(MEMBER)]}),
+                &action,
+                PROJECT,
+                json!({"StringEquals": {"aws:PrincipalTag/team": ["blue"]}}),
+            ),
+            statement(
+                2,
+                json!("*"),
+                &action,
+                PROJECT,
+                json!({"StringEquals": {
+                    "aws:PrincipalTag/team": ["blue"],
+                    "aws:PrincipalOrgID": w.org.id,
+                }}),
+            ),
+        ]);
+        let page = w
+            .get_as(OWNER, &[PROJECT], None, PageInput::default())
+            .unwrap();
+        assert_eq!(page.items, [expected]);
+    }
+
+    #[test]
+    fn the_principal_filter_keeps_matching_statements_and_their_sids() {
+        let mut w = World::new();
+        let (org_arn, ou_arn) = (w.org.arn.clone(), w.ou.arn.clone());
+        w.share(
+            &[SUBNET],
+            &[MEMBER, MEMBER2, &org_arn, &ou_arn, SERVICE],
+            &[],
+        );
+        type Case<'a> = (Option<&'a str>, Vec<(&'a str, Value)>);
+        let cases: Vec<Case> = vec![
+            (
+                None,
+                vec![
+                    (
+                        "RamStatement1",
+                        json!({"AWS": [root(MEMBER), root(MEMBER2)]}),
+                    ),
+                    ("RamStatement2", json!("*")),
+                    ("RamStatement3", json!("*")),
+                    ("RamStatement4", json!({"Service": SERVICE})),
+                ],
+            ),
+            (
+                Some(""),
+                vec![
+                    (
+                        "RamStatement1",
+                        json!({"AWS": [root(MEMBER), root(MEMBER2)]}),
+                    ),
+                    ("RamStatement2", json!("*")),
+                    ("RamStatement3", json!("*")),
+                    ("RamStatement4", json!({"Service": SERVICE})),
+                ],
+            ),
+            (
+                Some(MEMBER),
+                vec![("RamStatement1", json!({"AWS": [root(MEMBER)]}))],
+            ),
+            (
+                Some(MEMBER2),
+                vec![("RamStatement1", json!({"AWS": [root(MEMBER2)]}))],
+            ),
+            (Some(&org_arn), vec![("RamStatement2", json!("*"))]),
+            (Some(&ou_arn), vec![("RamStatement3", json!("*"))]),
+            (
+                Some(SERVICE),
+                vec![("RamStatement4", json!({"Service": SERVICE}))],
+            ),
+            (Some(OUTSIDER), vec![]),
+        ];
+        for (filter, expected) in cases {
+            let docs = w.policies(&[SUBNET], filter);
+            let got: Vec<(String, Value)> = docs
+                .iter()
+                .flat_map(|d| d["Statement"].as_array().unwrap().clone())
+                .map(|s| {
+                    (
+                        s["Sid"].as_str().unwrap().to_string(),
+                        s["Principal"].clone(),
+                    )
+                })
+                .collect();
+            let expected: Vec<(String, Value)> = expected
+                .into_iter()
+                .map(|(sid, p)| (sid.to_string(), p))
+                .collect();
+            assert_eq!(got, expected, "filter {filter:?}");
+            assert_eq!(
+                docs.len(),
+                usize::from(!expected.is_empty()),
+                "filter {filter:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pending_and_removed_principals_do_not_appear() {
+        let mut w = World::new();
+        let share = w.share(&[PROJECT], &[OUTSIDER], &[]);
+        let principals = |w: &World| -> Vec<Value> {
+            w.policies(&[PROJECT], None)
+                .iter()
+                .flat_map(|d| d["Statement"].as_array().unwrap().clone())
+                .map(|s| s["Principal"].clone())
+                .collect()
+        };
+        // Invited, not yet accepted: the share grants nobody, so there is
+        // no policy (and no error).
+        assert_eq!(principals(&w), Vec::<Value>::new());
+        let invitation = w.state.shares[&share].principals[OUTSIDER]
+            .invitation
+            .clone()
+            .unwrap();
+        let c = w.ctx(OUTSIDER);
+        invitations::accept_resource_share_invitation(
+            &mut w.state,
+            &c,
+            InvitationInput {
+                invitation_arn: invitation,
+            },
+        )
+        .unwrap();
+        assert_eq!(principals(&w), [json!({"AWS": [root(OUTSIDER)]})]);
+        w.associate(&share, &[MEMBER]);
+        assert_eq!(
+            principals(&w),
+            [json!({"AWS": [root(MEMBER), root(OUTSIDER)]})]
+        );
+        w.disassociate(&share, &[], &[OUTSIDER]);
+        assert_eq!(principals(&w), [json!({"AWS": [root(MEMBER)]})]);
+        w.disassociate(&share, &[], &[MEMBER]);
+        assert_eq!(principals(&w), Vec::<Value>::new());
+    }
+
+    #[test]
+    fn statements_follow_share_order_and_documents_follow_the_request() {
+        let mut w = World::new();
+        let org_arn = w.org.arn.clone();
+        let a = w.share(&[SUBNET, PROJECT], &[MEMBER], &[]);
+        let b = w.share(&[SUBNET], &[&org_arn], &[]);
+        let idle = "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-idle";
+        w.share(&[idle], &[], &[]);
+        let docs = w.policies(&[PROJECT, idle, SUBNET, PROJECT], None);
+        let summary: Vec<Vec<(String, String)>> = docs
+            .iter()
+            .map(|d| {
+                d["Statement"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| {
+                        (
+                            s["Sid"].as_str().unwrap().to_string(),
+                            s["Resource"].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let st = |n: usize, r: &str| (format!("RamStatement{n}"), r.to_string());
+        assert_eq!(
+            summary,
+            [vec![st(1, PROJECT)], vec![st(1, SUBNET), st(2, SUBNET)]]
+        );
+        let first_is_a = a < b;
+        let subnet_principals: Vec<&Value> = docs[1]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["Principal"])
+            .collect();
+        let (member, org) = (json!({"AWS": [root(MEMBER)]}), json!("*"));
+        let expected = if first_is_a {
+            [&member, &org]
+        } else {
+            [&org, &member]
+        };
+        assert_eq!(subnet_principals, expected);
+    }
+
+    #[test]
+    fn pages_hold_documents_and_tokens_are_bound_to_the_query() {
+        let mut w = World::new();
+        w.share(&[SUBNET, PROJECT], &[MEMBER], &[]);
+        let idle = "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-idle";
+        w.share(&[idle], &[], &[]);
+        let one = || PageInput {
+            max_results: Some(1),
+            next_token: None,
+        };
+        let arns = [SUBNET, idle, PROJECT];
+        let first = w.get_as(OWNER, &arns, None, one()).unwrap();
+        assert_eq!(first.items.len(), 1);
+        assert!(first.items[0].contains("subnet-0abc"));
+        let token = first.next_token.expect("a second page");
+        let next = PageInput {
+            max_results: Some(1),
+            next_token: Some(token.clone()),
+        };
+        let second = w.get_as(OWNER, &arns, None, next.clone()).unwrap();
+        assert_eq!(second.items.len(), 1);
+        assert!(second.items[0].contains("project/builder"));
+        assert_eq!(second.next_token, None);
+        let all = w
+            .get_as(OWNER, &arns, None, PageInput::default())
+            .unwrap()
+            .items;
+        assert_eq!(all, [first.items[0].clone(), second.items[0].clone()]);
+        // A token is good only for the caller and query that received it.
+        for (arns, principal, caller) in [
+            (&arns[..], Some(MEMBER), OWNER),
+            (&arns[..2], None, OWNER),
+            (&arns[..], None, MEMBER),
+        ] {
+            let e = w.get_as(caller, arns, principal, next.clone());
+            assert!(matches!(e, Err(Error::InvalidNextToken(_))), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_problem() {
+        let mut w = World::new();
+        let gone = "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-gone";
+        let deleted = "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-deleted";
+        let foreign = "arn:aws:ec2:us-east-1:444455556666:subnet/subnet-theirs";
+        let unknown = "arn:aws:ec2:us-east-1:111122223333:subnet/subnet-none";
+        let share = w.share(&[SUBNET, gone, foreign], &[MEMBER], &[]);
+        w.disassociate(&share, &[gone], &[]);
+        let doomed = w.share(&[deleted], &[MEMBER], &[]);
+        let c = w.ctx(OWNER);
+        shares::delete_resource_share(
+            &mut w.state,
+            &c,
+            DeleteResourceShareInput {
+                resource_share_arn: doomed,
+            },
+        )
+        .unwrap();
+        type IsExpected = fn(&Error) -> bool;
+        let not_found: IsExpected = |e| matches!(e, Error::ResourceArnNotFound(_));
+        let page = |max_results, next_token: Option<&str>| PageInput {
+            max_results,
+            next_token: next_token.map(str::to_string),
+        };
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            Vec<&'a str>,
+            Option<&'a str>,
+            PageInput,
+            IsExpected,
+        );
+        let cases: Vec<Case> = vec![
+            ("no ARN", OWNER, vec![], None, page(None, None), |e| {
+                matches!(e, Error::MissingRequiredParameter(_))
+            }),
+            (
+                "a malformed ARN",
+                OWNER,
+                vec![SUBNET, "subnet-0abc"],
+                None,
+                page(None, None),
+                |e| matches!(e, Error::MalformedArn(_)),
+            ),
+            (
+                "an unknown resource",
+                OWNER,
+                vec![SUBNET, unknown],
+                None,
+                page(None, None),
+                not_found,
+            ),
+            (
+                "a disassociated resource",
+                OWNER,
+                vec![gone],
+                None,
+                page(None, None),
+                not_found,
+            ),
+            (
+                "a resource of a deleted share",
+                OWNER,
+                vec![deleted],
+                None,
+                page(None, None),
+                not_found,
+            ),
+            (
+                "a resource whose association failed",
+                OWNER,
+                vec![foreign],
+                None,
+                page(None, None),
+                not_found,
+            ),
+            (
+                "a resource shared with the caller",
+                MEMBER,
+                vec![SUBNET],
+                None,
+                page(None, None),
+                not_found,
+            ),
+            (
+                "a stranger",
+                OUTSIDER,
+                vec![SUBNET],
+                None,
+                page(None, None),
+                not_found,
+            ),
+            (
+                "a malformed principal",
+                OWNER,
+                vec![SUBNET],
+                Some("nobody"),
+                page(None, None),
+                |e| matches!(e, Error::InvalidParameter(_)),
+            ),
+            (
+                "maxResults out of range",
+                OWNER,
+                vec![SUBNET],
+                None,
+                page(Some(0), None),
+                |e| matches!(e, Error::InvalidParameter(_)),
+            ),
+            (
+                "a forged token",
+                OWNER,
+                vec![SUBNET],
+                None,
+                page(None, Some("forged")),
+                |e| matches!(e, Error::InvalidNextToken(_)),
+            ),
+        ];
+        for (name, caller, arns, principal, page, is_expected) in cases {
+            let result = w.get_as(caller, &arns, principal, page);
+            match result {
+                Err(e) if is_expected(&e) => {
+                    if let Error::ResourceArnNotFound(m) = &e {
+                        assert!(arns.iter().any(|a| m.contains(a)), "{name}: {m}");
+                    }
+                }
+                other => panic!("{name}: unexpected {other:?}"),
+            }
+        }
+        // The failures above came from a state that still answers.
+        assert_eq!(w.policies(&[SUBNET], None).len(), 1);
+    }
+}
