@@ -4,6 +4,8 @@
 mod common;
 mod created_from_policy;
 mod idempotency;
+mod invitations;
+mod organizations_sharing;
 mod orgs;
 mod paging;
 mod permissions;
@@ -11,4 +13,5 @@ mod resource_policies;
 mod resource_types;
 mod service;
 mod share_permissions;
+mod sharing;
 mod tidy;

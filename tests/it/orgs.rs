@@ -17,68 +17,6 @@ fn lower_alnum(s: &str, len: usize) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-async fn create_org(
-    server: &TestServer,
-    management: &str,
-) -> Result<admin_pb::Organization, Status> {
-    server
-        .admin()
-        .create_organization(admin_pb::CreateOrganizationRequest {
-            management_account_id: management.into(),
-        })
-        .await
-        .map(|r| r.into_inner().organization.unwrap())
-}
-
-async fn create_ou(
-    server: &TestServer,
-    parent: &str,
-    name: &str,
-) -> Result<admin_pb::OrganizationalUnit, Status> {
-    server
-        .admin()
-        .create_organizational_unit(admin_pb::CreateOrganizationalUnitRequest {
-            parent_id: parent.into(),
-            name: name.into(),
-        })
-        .await
-        .map(|r| r.into_inner().organizational_unit.unwrap())
-}
-
-async fn add(server: &TestServer, account: &str, parent: &str) -> Result<(), Status> {
-    server
-        .admin()
-        .add_account(admin_pb::AddAccountRequest {
-            account_id: account.into(),
-            parent_id: parent.into(),
-        })
-        .await
-        .map(drop)
-}
-
-async fn remove(server: &TestServer, account: &str) -> Result<(), Status> {
-    server
-        .admin()
-        .remove_account(admin_pb::RemoveAccountRequest {
-            account_id: account.into(),
-        })
-        .await
-        .map(drop)
-}
-
-async fn describe(
-    server: &TestServer,
-    account: &str,
-) -> Result<admin_pb::DescribeOrganizationResponse, Status> {
-    server
-        .admin()
-        .describe_organization(admin_pb::DescribeOrganizationRequest {
-            account_id: account.into(),
-        })
-        .await
-        .map(|r| r.into_inner())
-}
-
 fn member(account: &str, parent: &str) -> admin_pb::OrganizationAccount {
     admin_pb::OrganizationAccount {
         account_id: account.into(),

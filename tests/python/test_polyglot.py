@@ -107,6 +107,49 @@ def test_stubs_other_account_cannot_get_permission(stubs, ram, created):
     assert_ram_error(failure.value, grpc.StatusCode.NOT_FOUND, "UnknownResourceException")
 
 
+def test_stubs_cross_account_share_is_accepted_and_seen(stubs, ram):
+    """OWNER shares a CodeBuild project with OTHER, which accepts the invitation and sees the share."""
+    pb = stubs.ram_pb2
+    project = f"arn:aws:codebuild:us-east-1:{OWNER}:project/{unique_name()}"
+    created = ram.CreateResourceShare(
+        pb.CreateResourceShareRequest(name=unique_name(), resource_arns=[project], principals=[OTHER]),
+        metadata=as_account(OWNER),
+        timeout=CALL_TIMEOUT_SECONDS,
+    ).resource_share
+    assert created.owning_account_id == OWNER
+    assert created.status == pb.RESOURCE_SHARE_STATUS_ACTIVE
+
+    received = ram.GetResourceShareInvitations(
+        pb.GetResourceShareInvitationsRequest(resource_share_arns=[created.resource_share_arn]),
+        metadata=as_account(OTHER),
+        timeout=CALL_TIMEOUT_SECONDS,
+    ).resource_share_invitations
+    assert len(received) == 1, f"OTHER received {received}"
+    invitation = received[0]
+    assert (invitation.sender_account_id, invitation.receiver_account_id) == (OWNER, OTHER)
+    assert invitation.status == pb.RESOURCE_SHARE_INVITATION_STATUS_PENDING
+
+    accepted = ram.AcceptResourceShareInvitation(
+        pb.AcceptResourceShareInvitationRequest(resource_share_invitation_arn=invitation.resource_share_invitation_arn),
+        metadata=as_account(OTHER),
+        timeout=CALL_TIMEOUT_SECONDS,
+    ).resource_share_invitation
+    assert accepted.status == pb.RESOURCE_SHARE_INVITATION_STATUS_ACCEPTED
+
+    seen = ram.GetResourceShares(
+        pb.GetResourceSharesRequest(resource_owner=pb.RESOURCE_OWNER_OTHER_ACCOUNTS),
+        metadata=as_account(OTHER),
+        timeout=CALL_TIMEOUT_SECONDS,
+    ).resource_shares
+    assert [(s.resource_share_arn, s.owning_account_id) for s in seen] == [(created.resource_share_arn, OWNER)]
+    resources = ram.ListResources(
+        pb.ListResourcesRequest(resource_owner=pb.RESOURCE_OWNER_OTHER_ACCOUNTS),
+        metadata=as_account(OTHER),
+        timeout=CALL_TIMEOUT_SECONDS,
+    ).resources
+    assert [(r.arn, r.type) for r in resources] == [(project, "codebuild:Project")]
+
+
 # (b) Server reflection only: no .proto file and no generated code.
 
 
