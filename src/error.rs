@@ -72,9 +72,6 @@ pub enum Error {
     /// An admin RPC called without admin rights.
     #[error("{0}")]
     AccessDenied(String),
-    /// An operation a later release implements.
-    #[error("{0}")]
-    NotImplemented(String),
 }
 
 impl Error {
@@ -117,7 +114,6 @@ impl Error {
             Error::ServiceUnavailable(_) => "ServiceUnavailableException",
             Error::UnrecognizedClient(_) => "UnrecognizedClientException",
             Error::AccessDenied(_) => "AccessDeniedException",
-            Error::NotImplemented(_) => "NotImplementedException",
         }
     }
 

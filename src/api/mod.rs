@@ -295,16 +295,4 @@ impl Shared {
         };
         finish(method, &caller.account, started, result)
     }
-
-    /// Answers an operation that a later release implements.
-    pub fn unimplemented<T>(&self, method: &'static str) -> Result<Response<T>, Status> {
-        finish(
-            method,
-            "-",
-            Instant::now(),
-            Err(Error::NotImplemented(format!(
-                "{method} is not implemented by this ramd release yet."
-            ))),
-        )
-    }
 }

@@ -45,7 +45,6 @@ pub fn code(e: &Error) -> Code {
         Error::ServiceUnavailable(_) => Code::Unavailable,
         Error::UnrecognizedClient(_) => Code::Unauthenticated,
         Error::AccessDenied(_) => Code::PermissionDenied,
-        Error::NotImplemented(_) => Code::Unimplemented,
     }
 }
 

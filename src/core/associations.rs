@@ -631,6 +631,39 @@ pub fn disassociate_resource_share(
         live_or_refuse(share.sources.get(&s).map(|x| &x.assoc), &s, arn)?;
         order.push((AssociationType::Source, s));
     }
+    // Sources constrain service principals: while one remains, so must a
+    // source (if the share had any); without service principals, sources
+    // constrain nothing and end with them.
+    let removing =
+        |kind: AssociationType, id: &str| order.iter().any(|(k, x)| *k == kind && x == id);
+    let service_principals_left = share.principals.iter().any(|(id, p)| {
+        p.assoc.status.is_live()
+            && matches!(p.principal, Principal::ServicePrincipal(_))
+            && !removing(AssociationType::Principal, id)
+    });
+    let live_sources: Vec<&String> = share
+        .sources
+        .iter()
+        .filter(|(_, s)| s.assoc.status.is_live())
+        .map(|(id, _)| id)
+        .collect();
+    let sources_left: Vec<String> = live_sources
+        .iter()
+        .filter(|id| !removing(AssociationType::Source, id))
+        .map(|id| id.to_string())
+        .collect();
+    if service_principals_left && !live_sources.is_empty() && sources_left.is_empty() {
+        return Err(Error::InvalidParameter(
+            "At least one source must remain when service principals are present.".into(),
+        ));
+    }
+    if !service_principals_left {
+        order.extend(
+            sources_left
+                .into_iter()
+                .map(|id| (AssociationType::Source, id)),
+        );
+    }
     let mut share = state.shares.remove(arn).expect("resolved share exists");
     let rows = end_associations(state, ctx, &mut share, &order);
     state.shares.insert(arn.clone(), share);
