@@ -35,14 +35,17 @@ pub struct Config {
     #[arg(long, env = "RAMD_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
 
-    /// Directory for durable state. Durable storage is not implemented yet:
-    /// the directory is accepted but state lives in memory.
+    /// Directory for durable state (a SQLite database, `ramd.db`).
     #[arg(long, env = "RAMD_DATA_DIR", default_value = "./ramd-data")]
     pub data_dir: PathBuf,
 
     /// Keep all state in memory only.
     #[arg(long, env = "RAMD_EPHEMERAL")]
     pub ephemeral: bool,
+
+    /// Write a snapshot (and trim the journal) every this many mutations.
+    #[arg(long, env = "RAMD_SNAPSHOT_EVERY", default_value_t = 10_000)]
+    pub snapshot_every: u64,
 
     /// The AWS Region this server plays.
     #[arg(long, env = "RAMD_REGION", default_value = "us-east-1")]

@@ -11,6 +11,8 @@
 //! - [`core`]: the domain, synchronous and transport-free: the catalogue of
 //!   resource types, permissions, organizations, pagination, idempotency,
 //!   tags, state.
+//! - [`store`]: persistence: the journal of mutations, snapshots, group
+//!   commit, and the SQLite and in-memory backends.
 //! - [`error`]: the domain error, one variant per AWS exception.
 
 pub mod api;
@@ -19,3 +21,4 @@ pub mod core;
 pub mod error;
 pub mod pb;
 pub mod server;
+pub mod store;

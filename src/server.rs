@@ -12,11 +12,15 @@ use tonic_health::ServingStatus;
 
 use crate::api::admin::AdminService;
 use crate::api::ram::RamService;
+use crate::api::replay;
 use crate::api::{Auth, Shared};
 use crate::config::{AuthMode, Config, LogFormat};
 use crate::core::clock::Clock;
 use crate::core::state::{CoreConfig, Limits, State};
 use crate::pb;
+use crate::store::journal::{Journal, NoObserver};
+use crate::store::sqlite::SqliteStorage;
+use crate::store::Storage;
 
 /// The fully qualified names of the services health checking reports on.
 pub const SERVICE_NAMES: [&str; 2] = ["ram.v1.ResourceAccessManager", "ram.admin.v1.Admin"];
@@ -65,7 +69,9 @@ pub async fn shutdown_signal() {
 }
 
 /// Builds the shared state a server runs on.
-pub fn build_shared(config: &Config) -> Result<Shared, String> {
+/// With `storage`, the state is recovered from it (snapshot, then journal)
+/// and every later mutation is journaled to it.
+pub fn build_shared(config: &Config, storage: Option<Box<dyn Storage>>) -> Result<Shared, String> {
     if config.auth == AuthMode::Token {
         return Err("--auth token is not supported by this release; use --auth header".into());
     }
@@ -104,7 +110,6 @@ pub fn build_shared(config: &Config) -> Result<Shared, String> {
             ..Limits::default()
         },
     };
-    let state = State::new(core_config, rand::random());
     let clock = if config.manual_clock {
         Clock::manual(chrono::Utc::now())
     } else {
@@ -113,7 +118,32 @@ pub fn build_shared(config: &Config) -> Result<Shared, String> {
     let auth = Auth::Header {
         default_account: config.default_account.clone(),
     };
-    Ok(Shared::new(state, clock, auth))
+    let Some(mut storage) = storage else {
+        let state = State::new(core_config, rand::random());
+        return Ok(Shared::new(state, clock, auth));
+    };
+    let db = config.data_dir.join(crate::store::sqlite::FILE_NAME);
+    let loaded = storage.load().map_err(|e| e.0)?;
+    let started = std::time::Instant::now();
+    let state = replay::recover(core_config, &loaded, rand::random())
+        .map_err(|e| format!("{}: cannot recover the state: {e}", db.display()))?;
+    tracing::info!(
+        snapshot_seq = loaded.snapshot.as_ref().map_or(0, |(s, _)| *s),
+        replayed = loaded.entries.len(),
+        dropped_torn_entry = loaded.dropped_torn_entry,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "state recovered"
+    );
+    let seq = state.applied_seq;
+    let mut shared = Shared::new(state, clock, auth);
+    shared.journal = Some(Journal::start(
+        storage,
+        shared.state.clone(),
+        seq,
+        config.snapshot_every,
+        Arc::new(NoObserver),
+    ));
+    Ok(shared)
 }
 
 /// Serves on `listener` until `shutdown` resolves, then reports NOT_SERVING,
@@ -124,13 +154,22 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let shared = Arc::new(build_shared(&config)?);
-    if !config.ephemeral {
-        tracing::warn!(
-            data_dir = %config.data_dir.display(),
-            "durable storage is not implemented yet: state is kept in memory only"
-        );
-    }
+    let storage: Option<Box<dyn Storage>> = if config.ephemeral {
+        None
+    } else {
+        Some(Box::new(SqliteStorage::open(&config.data_dir)?))
+    };
+    run_with_storage(config, listener, shutdown, storage).await
+}
+
+/// `run` with a given storage backend (`None`: memory only).
+pub async fn run_with_storage(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    storage: Option<Box<dyn Storage>>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let shared = Arc::new(build_shared(&config, storage)?);
     if !listener.local_addr()?.ip().is_loopback() {
         tracing::warn!(
             "header mode trusts x-ram-account-id from any caller on a non-loopback address"
@@ -186,6 +225,24 @@ pub async fn run(
     health.set_service_status("", ServingStatus::Serving).await;
     tracing::info!(%addr, region = %config.region, "ramd serving");
 
+    // A journal that can no longer write takes the server out of rotation.
+    if let Some(journal) = &shared.journal {
+        let mut durable = journal.watch();
+        let health = health.clone();
+        tokio::spawn(async move {
+            if durable.wait_for(|d| d.failed.is_some()).await.is_ok() {
+                health
+                    .set_service_status("", ServingStatus::NotServing)
+                    .await;
+                for name in SERVICE_NAMES {
+                    health
+                        .set_service_status(name, ServingStatus::NotServing)
+                        .await;
+                }
+            }
+        });
+    }
+
     // Serve; once shutdown starts, give in-flight calls the grace period.
     tokio::pin!(server);
     tokio::select! {
@@ -196,6 +253,10 @@ pub async fn run(
                 Err(_) => tracing::warn!(?grace, "grace period over: closing remaining calls"),
             }
         }
+    }
+    // Flush: sync what is queued and write a final snapshot.
+    if let Some(journal) = &shared.journal {
+        journal.close();
     }
     tracing::info!("ramd stopped");
     Ok(())

@@ -1,22 +1,30 @@
 //! The gRPC adapters: the only code (with `server.rs`) that knows tonic.
 //!
-//! Every RPC goes through one of three helpers on [`Shared`], which do once
-//! what each operation needs: identify the caller, convert the request,
-//! run the core operation under the state lock, apply client-token
-//! idempotency, convert the response, map errors and log one line.
+//! Every RPC goes through one of the helpers on [`Shared`], which do once
+//! what each operation needs: identify the caller, convert the request, run
+//! the core operation under the state lock, apply client-token idempotency,
+//! journal the mutation and wait until it is durable, convert the response,
+//! map errors and log one line.
 //!
 //! * [`Shared::query`]: read lock, no side effects.
 //! * [`Shared::command`]: write lock, with `clientToken` idempotency.
-//! * [`Shared::mutate`]: write lock, for the few writes without a token.
+//! * [`Shared::mutate`]: write lock, for the writes without a token.
+//! * [`Shared::admin_query`] / [`Shared::admin_mutate`]: the admin service.
+//!
+//! A mutation is journaled as a [`Record`] (method, caller, time, id seed,
+//! token and the encoded request) while the write lock is held, so journal
+//! order is apply order; [`replay`] applies records again through the same
+//! `execute_*` functions on restart.
 
 pub mod admin;
 pub mod auth;
 pub mod from_proto;
 pub mod ram;
+pub mod replay;
 pub mod status;
 pub mod to_proto;
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -25,22 +33,27 @@ use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
 use crate::core::clock::{Clock, Ctx};
-use crate::core::idempotency::{self, Record};
+use crate::core::idempotency::{self, Record as TokenRecord};
 use crate::core::state::State;
 use crate::core::timers;
 use crate::error::Error;
+use crate::store::journal::Journal;
+use crate::store::{Entry, Record};
 
 pub use auth::{Auth, Caller};
 
-/// What every service instance shares: the state, the clock and how callers
-/// are identified.
+/// What every service instance shares: the state, the clock, the journal and
+/// how callers are identified.
 #[derive(Debug)]
 pub struct Shared {
     /// The whole state behind one lock. A std lock: operations are short and
-    /// synchronous, and it is never held across an `.await`.
-    pub state: RwLock<State>,
+    /// synchronous, and it is never held across an `.await`. Shared with the
+    /// journal's committer, which snapshots it.
+    pub state: Arc<RwLock<State>>,
     pub clock: Clock,
     pub auth: Auth,
+    /// Where mutations are made durable; `None` with `--ephemeral`.
+    pub journal: Option<Journal>,
 }
 
 /// A request that carries an optional `clientToken`.
@@ -92,6 +105,78 @@ client_token_ops!(
     UpdateResourceShareRequest / UpdateResourceShareResponse,
 );
 
+/// A core operation that reads.
+pub type QueryOp<In, Out> = fn(&State, &Ctx, In) -> Result<Out, Error>;
+/// A core operation that writes.
+pub type MutateOp<In, Out> = fn(&mut State, &Ctx, In) -> Result<Out, Error>;
+
+/// The fingerprint of an encoded request (client token removed).
+pub fn fingerprint(request: &[u8]) -> [u8; 32] {
+    Sha256::digest(request).into()
+}
+
+/// Runs a command with a client token against the state: a retry with the
+/// same token and fingerprint gets the first response; otherwise the core
+/// operation runs and, with a token, its response is remembered. Returns the
+/// response and whether the state changed.
+pub fn execute_command<Req, In, Out, Resp>(
+    state: &mut State,
+    ctx: &Ctx,
+    method: &str,
+    token: Option<&str>,
+    req: Req,
+    fingerprint: [u8; 32],
+    op: MutateOp<In, Out>,
+) -> Result<(Resp, bool), Error>
+where
+    In: TryFrom<Req, Error = Error>,
+    Resp: From<Out> + TokenResponse + Message + Default,
+{
+    if let Some(t) = token {
+        if let Some(bytes) =
+            state
+                .idempotency
+                .lookup(&ctx.account, method, t, &fingerprint, ctx.now)?
+        {
+            let resp = Resp::decode(bytes).map_err(|e| {
+                Error::ServerInternal(format!("stored response does not decode: {e}"))
+            })?;
+            return Ok((resp, false));
+        }
+    }
+    let input = In::try_from(req)?;
+    let out = op(state, ctx, input)?;
+    let mut resp = Resp::from(out);
+    match token {
+        Some(t) => {
+            resp.set_client_token(t.to_string());
+            let record = TokenRecord {
+                fingerprint,
+                response: resp.encode_to_vec(),
+                created: ctx.now,
+            };
+            state.idempotency.record(&ctx.account, method, t, record);
+        }
+        None => resp.set_client_token(ctx.ids.uuid()),
+    }
+    Ok((resp, true))
+}
+
+/// Runs a mutation without a client token against the state.
+pub fn execute_mutation<Req, In, Out, Resp>(
+    state: &mut State,
+    ctx: &Ctx,
+    req: Req,
+    op: MutateOp<In, Out>,
+) -> Result<Resp, Error>
+where
+    In: TryFrom<Req, Error = Error>,
+    Resp: From<Out>,
+{
+    let input = In::try_from(req)?;
+    op(state, ctx, input).map(Resp::from)
+}
+
 /// Logs the one line every request gets, and turns the result into what
 /// tonic sends.
 fn finish<T>(
@@ -124,9 +209,10 @@ fn finish<T>(
 impl Shared {
     pub fn new(state: State, clock: Clock, auth: Auth) -> Shared {
         Shared {
-            state: RwLock::new(state),
+            state: Arc::new(RwLock::new(state)),
             clock,
             auth,
+            journal: None,
         }
     }
 
@@ -155,11 +241,60 @@ impl Shared {
         self.read()
     }
 
-    /// The state for writing at `now`, timers due by then applied.
-    fn write_at(&self, now: DateTime<Utc>) -> std::sync::RwLockWriteGuard<'_, State> {
+    /// The state for writing at `now`, timers due by then applied. Refuses
+    /// when the journal can no longer make writes durable.
+    fn write_at(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<std::sync::RwLockWriteGuard<'_, State>, Error> {
+        if let Some(failure) = self.journal.as_ref().and_then(Journal::failure) {
+            return Err(Error::ServiceUnavailable(format!(
+                "The service can't store changes right now ({failure}); try again later."
+            )));
+        }
         let mut state = self.write();
         timers::run_due(&mut state, now);
-        state
+        Ok(state)
+    }
+
+    /// Journals a mutation (while the write lock is held) and returns its
+    /// sequence number; `None` without a journal.
+    fn journal(
+        &self,
+        state: &mut State,
+        method: &str,
+        ctx: &Ctx,
+        token: Option<String>,
+        request: Vec<u8>,
+        seed: u64,
+    ) -> Option<u64> {
+        state.applied_seq += 1;
+        let journal = self.journal.as_ref()?;
+        let record = Record {
+            method: method.to_string(),
+            account: ctx.account.clone(),
+            now_millis: ctx.now.timestamp_millis(),
+            seed,
+            token,
+            request,
+        };
+        journal.submit(Entry {
+            seq: state.applied_seq,
+            payload: record.encode(),
+        });
+        Some(state.applied_seq)
+    }
+
+    /// Waits until a journaled mutation is durable.
+    async fn durable(&self, seq: Option<u64>) -> Result<(), Error> {
+        match (seq, &self.journal) {
+            (Some(seq), Some(j)) => j.wait_durable(seq).await.map_err(|failure| {
+                Error::ServiceUnavailable(format!(
+                    "The change could not be stored ({failure}); it may not have been applied. Try again later."
+                ))
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Runs a read-only operation.
@@ -167,7 +302,7 @@ impl Shared {
         &self,
         method: &'static str,
         req: Request<Req>,
-        op: fn(&State, &Ctx, In) -> Result<Out, Error>,
+        op: QueryOp<In, Out>,
     ) -> Result<Response<Resp>, Status>
     where
         In: TryFrom<Req, Error = Error>,
@@ -194,7 +329,7 @@ impl Shared {
         &self,
         method: &'static str,
         req: Request<Req>,
-        op: fn(&mut State, &Ctx, In) -> Result<Out, Error>,
+        op: MutateOp<In, Out>,
     ) -> Result<Response<Resp>, Status>
     where
         Req: TokenRequest + Message,
@@ -206,45 +341,36 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return finish(method, "-", started, Err(e)),
         };
-        let result = (|| {
+        let applied = (|| {
             let mut req = req.into_inner();
             let token = req.take_client_token();
             if let Some(t) = &token {
                 idempotency::validate_token(t)?;
             }
-            let fingerprint: [u8; 32] = Sha256::digest(req.encode_to_vec()).into();
-            let input = In::try_from(req)?;
-            let ctx = self.ctx(&caller);
-            let mut state = self.write_at(ctx.now);
-            if let Some(t) = &token {
-                if let Some(bytes) =
-                    state
-                        .idempotency
-                        .lookup(&caller.account, method, t, &fingerprint, ctx.now)?
-                {
-                    return Resp::decode(bytes).map_err(|e| {
-                        Error::ServerInternal(format!("stored response does not decode: {e}"))
-                    });
-                }
-            }
-            let out = op(&mut state, &ctx, input)?;
-            let mut resp = Resp::from(out);
-            match token {
-                Some(t) => {
-                    resp.set_client_token(t.clone());
-                    let record = Record {
-                        fingerprint,
-                        response: resp.encode_to_vec(),
-                        created: ctx.now,
-                    };
-                    state
-                        .idempotency
-                        .record(&caller.account, method, &t, record);
-                }
-                None => resp.set_client_token(ctx.ids.uuid()),
-            }
-            Ok(resp)
+            let bytes = req.encode_to_vec();
+            let seed = rand::random();
+            let ctx = Ctx::new(caller.account.clone(), self.clock.now(), seed);
+            let mut state = self.write_at(ctx.now)?;
+            let (resp, mutated) = execute_command(
+                &mut state,
+                &ctx,
+                method,
+                token.as_deref(),
+                req,
+                fingerprint(&bytes),
+                op,
+            )?;
+            let seq = if mutated {
+                self.journal(&mut state, method, &ctx, token, bytes, seed)
+            } else {
+                None
+            };
+            Ok((resp, seq))
         })();
+        let result = match applied {
+            Ok((resp, seq)) => self.durable(seq).await.map(|_| resp),
+            Err(e) => Err(e),
+        };
         finish(method, &caller.account, started, result)
     }
 
@@ -253,9 +379,10 @@ impl Shared {
         &self,
         method: &'static str,
         req: Request<Req>,
-        op: fn(&mut State, &Ctx, In) -> Result<Out, Error>,
+        op: MutateOp<In, Out>,
     ) -> Result<Response<Resp>, Status>
     where
+        Req: Message,
         In: TryFrom<Req, Error = Error>,
         Resp: From<Out>,
     {
@@ -264,35 +391,101 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return finish(method, "-", started, Err(e)),
         };
-        let result = (|| {
-            let input = In::try_from(req.into_inner())?;
-            let ctx = self.ctx(&caller);
-            let mut state = self.write_at(ctx.now);
-            op(&mut state, &ctx, input).map(Resp::from)
-        })();
+        let applied = self.apply(&caller, method, req.into_inner(), |state, ctx, req| {
+            execute_mutation(state, ctx, req, op)
+        });
+        let result = match applied {
+            Ok((resp, seq)) => self.durable(seq).await.map(|_| resp),
+            Err(e) => Err(e),
+        };
         finish(method, &caller.account, started, result)
     }
 
-    /// Runs an admin RPC: the caller must hold admin rights. `f` gets the
-    /// caller too, so it can build a [`Ctx`] with [`Shared::ctx`].
-    pub async fn admin<Req, Resp>(
+    /// Applies and journals a mutation without a client token.
+    fn apply<Req: Message, Resp>(
+        &self,
+        caller: &Caller,
+        method: &str,
+        req: Req,
+        run: impl FnOnce(&mut State, &Ctx, Req) -> Result<Resp, Error>,
+    ) -> Result<(Resp, Option<u64>), Error> {
+        let bytes = req.encode_to_vec();
+        let seed = rand::random();
+        let ctx = Ctx::new(caller.account.clone(), self.clock.now(), seed);
+        let mut state = self.write_at(ctx.now)?;
+        let resp = run(&mut state, &ctx, req)?;
+        let seq = self.journal(&mut state, method, &ctx, None, bytes, seed);
+        Ok((resp, seq))
+    }
+
+    /// Checks that the caller holds admin rights.
+    fn admin_caller(
+        &self,
+        method: &str,
+        md: &tonic::metadata::MetadataMap,
+    ) -> Result<Caller, (String, Error)> {
+        let caller = self.auth.caller(md).map_err(|e| ("-".to_string(), e))?;
+        if !caller.admin {
+            return Err((
+                caller.account,
+                Error::AccessDenied(format!(
+                    "{method} needs admin rights, which the caller does not have."
+                )),
+            ));
+        }
+        Ok(caller)
+    }
+
+    /// Runs a read-only admin RPC.
+    pub async fn admin_query<Req, Resp>(
         &self,
         method: &'static str,
         req: Request<Req>,
-        f: impl FnOnce(&Shared, &Caller, Req) -> Result<Resp, Error>,
+        op: QueryOp<Req, Resp>,
     ) -> Result<Response<Resp>, Status> {
         let started = Instant::now();
-        let caller = match self.auth.caller(req.metadata()) {
+        let caller = match self.admin_caller(method, req.metadata()) {
             Ok(c) => c,
-            Err(e) => return finish(method, "-", started, Err(e)),
+            Err((account, e)) => return finish(method, &account, started, Err(e)),
         };
-        let result = if caller.admin {
-            f(self, &caller, req.into_inner())
-        } else {
-            Err(Error::AccessDenied(format!(
-                "{method} needs admin rights, which the caller does not have."
-            )))
+        let ctx = self.ctx(&caller);
+        let result = op(&self.read_at(ctx.now), &ctx, req.into_inner());
+        finish(method, &caller.account, started, result)
+    }
+
+    /// Runs a mutating admin RPC (journaled like every mutation).
+    pub async fn admin_mutate<Req: Message, Resp>(
+        &self,
+        method: &'static str,
+        req: Request<Req>,
+        op: MutateOp<Req, Resp>,
+    ) -> Result<Response<Resp>, Status> {
+        let started = Instant::now();
+        let caller = match self.admin_caller(method, req.metadata()) {
+            Ok(c) => c,
+            Err((account, e)) => return finish(method, &account, started, Err(e)),
         };
+        let applied = self.apply(&caller, method, req.into_inner(), op);
+        let result = match applied {
+            Ok((resp, seq)) => self.durable(seq).await.map(|_| resp),
+            Err(e) => Err(e),
+        };
+        finish(method, &caller.account, started, result)
+    }
+
+    /// Runs an admin RPC that acts on the server rather than the state.
+    pub async fn admin_control<Req, Resp>(
+        &self,
+        method: &'static str,
+        req: Request<Req>,
+        f: impl FnOnce(&Shared, Req) -> Result<Resp, Error>,
+    ) -> Result<Response<Resp>, Status> {
+        let started = Instant::now();
+        let caller = match self.admin_caller(method, req.metadata()) {
+            Ok(c) => c,
+            Err((account, e)) => return finish(method, &account, started, Err(e)),
+        };
+        let result = f(self, req.into_inner());
         finish(method, &caller.account, started, result)
     }
 }

@@ -1,17 +1,24 @@
 //! `ram.v1.ResourceAccessManager`: one line per operation, each delegating
-//! to a core operation through the helpers of [`Shared`].
+//! to a core operation through the helpers of [`Shared`]. The same table
+//! gives the journal's replay of every mutating operation, so the two can't
+//! drift apart.
 
 use std::sync::Arc;
 
+use prost::Message;
 use tonic::{Request, Response, Status};
 
-use crate::api::Shared;
+use crate::api::{execute_command, execute_mutation, fingerprint, Shared};
+use crate::core::clock::Ctx;
+use crate::core::state::State;
 use crate::core::{
     associations, created_from_policy, invitations, orgs, permissions, principals,
     resource_policies, resource_types, resources, share_permissions, shares, tagging,
 };
+use crate::error::Error;
 use crate::pb::v1 as pb;
 use crate::pb::v1::resource_access_manager_server::ResourceAccessManager;
+use crate::store::Record;
 
 /// The RAM service.
 #[derive(Debug, Clone)]
@@ -27,421 +34,101 @@ impl RamService {
 
 type Rpc<T> = Result<Response<T>, Status>;
 
-#[tonic::async_trait]
-impl ResourceAccessManager for RamService {
-    async fn accept_resource_share_invitation(
-        &self,
-        req: Request<pb::AcceptResourceShareInvitationRequest>,
-    ) -> Rpc<pb::AcceptResourceShareInvitationResponse> {
-        self.shared
-            .command(
-                "AcceptResourceShareInvitation",
-                req,
-                invitations::accept_resource_share_invitation,
-            )
-            .await
-    }
+/// Re-applies one journaled operation of a given kind.
+macro_rules! replay_one {
+    (query, $state:ident, $ctx:ident, $rec:ident, $req:ident, $resp:ident, $op:path) => {
+        Err(Error::ServerInternal(format!(
+            "{} reads and is never journaled",
+            $rec.method
+        )))
+    };
+    (command, $state:ident, $ctx:ident, $rec:ident, $req:ident, $resp:ident, $op:path) => {{
+        let req = pb::$req::decode(&$rec.request[..]).map_err(|e| {
+            Error::ServerInternal(format!("the journaled request does not decode: {e}"))
+        })?;
+        execute_command::<_, _, _, pb::$resp>(
+            $state,
+            $ctx,
+            &$rec.method,
+            $rec.token.as_deref(),
+            req,
+            fingerprint(&$rec.request),
+            $op,
+        )
+        .map(|_| ())
+    }};
+    (mutate, $state:ident, $ctx:ident, $rec:ident, $req:ident, $resp:ident, $op:path) => {{
+        let req = pb::$req::decode(&$rec.request[..]).map_err(|e| {
+            Error::ServerInternal(format!("the journaled request does not decode: {e}"))
+        })?;
+        execute_mutation::<_, _, _, pb::$resp>($state, $ctx, req, $op).map(|_| ())
+    }};
+}
 
-    async fn associate_resource_share(
-        &self,
-        req: Request<pb::AssociateResourceShareRequest>,
-    ) -> Rpc<pb::AssociateResourceShareResponse> {
-        self.shared
-            .command(
-                "AssociateResourceShare",
-                req,
-                associations::associate_resource_share,
-            )
-            .await
-    }
+/// The operation table: `kind rpc Name(Request -> Response) core::op;`.
+macro_rules! operations {
+    ($($kind:ident $fn_name:ident $name:ident($req:ident -> $resp:ident) $op:path;)*) => {
+        #[tonic::async_trait]
+        impl ResourceAccessManager for RamService {
+            $(
+                async fn $fn_name(&self, req: Request<pb::$req>) -> Rpc<pb::$resp> {
+                    self.shared.$kind(stringify!($name), req, $op).await
+                }
+            )*
+        }
 
-    async fn associate_resource_share_permission(
-        &self,
-        req: Request<pb::AssociateResourceSharePermissionRequest>,
-    ) -> Rpc<pb::AssociateResourceSharePermissionResponse> {
-        self.shared
-            .command(
-                "AssociateResourceSharePermission",
-                req,
-                share_permissions::associate_resource_share_permission,
-            )
-            .await
-    }
+        /// Applies a journaled RAM operation again; `None` when the record is
+        /// not a RAM operation.
+        pub fn replay(state: &mut State, ctx: &Ctx, rec: &Record) -> Option<Result<(), Error>> {
+            let mut run = || -> Result<(), Error> {
+                match rec.method.as_str() {
+                    $(stringify!($name) => replay_one!($kind, state, ctx, rec, $req, $resp, $op),)*
+                    _ => unreachable!("checked below"),
+                }
+            };
+            match rec.method.as_str() {
+                $(stringify!($name))|* => Some(run()),
+                _ => None,
+            }
+        }
+    };
+}
 
-    async fn create_permission(
-        &self,
-        req: Request<pb::CreatePermissionRequest>,
-    ) -> Rpc<pb::CreatePermissionResponse> {
-        self.shared
-            .command("CreatePermission", req, permissions::create_permission)
-            .await
-    }
-
-    async fn create_permission_version(
-        &self,
-        req: Request<pb::CreatePermissionVersionRequest>,
-    ) -> Rpc<pb::CreatePermissionVersionResponse> {
-        self.shared
-            .command(
-                "CreatePermissionVersion",
-                req,
-                permissions::create_permission_version,
-            )
-            .await
-    }
-
-    async fn create_resource_share(
-        &self,
-        req: Request<pb::CreateResourceShareRequest>,
-    ) -> Rpc<pb::CreateResourceShareResponse> {
-        self.shared
-            .command("CreateResourceShare", req, shares::create_resource_share)
-            .await
-    }
-
-    async fn delete_permission(
-        &self,
-        req: Request<pb::DeletePermissionRequest>,
-    ) -> Rpc<pb::DeletePermissionResponse> {
-        self.shared
-            .command("DeletePermission", req, permissions::delete_permission)
-            .await
-    }
-
-    async fn delete_permission_version(
-        &self,
-        req: Request<pb::DeletePermissionVersionRequest>,
-    ) -> Rpc<pb::DeletePermissionVersionResponse> {
-        self.shared
-            .command(
-                "DeletePermissionVersion",
-                req,
-                permissions::delete_permission_version,
-            )
-            .await
-    }
-
-    async fn delete_resource_share(
-        &self,
-        req: Request<pb::DeleteResourceShareRequest>,
-    ) -> Rpc<pb::DeleteResourceShareResponse> {
-        self.shared
-            .command("DeleteResourceShare", req, shares::delete_resource_share)
-            .await
-    }
-
-    async fn disassociate_resource_share(
-        &self,
-        req: Request<pb::DisassociateResourceShareRequest>,
-    ) -> Rpc<pb::DisassociateResourceShareResponse> {
-        self.shared
-            .command(
-                "DisassociateResourceShare",
-                req,
-                associations::disassociate_resource_share,
-            )
-            .await
-    }
-
-    async fn disassociate_resource_share_permission(
-        &self,
-        req: Request<pb::DisassociateResourceSharePermissionRequest>,
-    ) -> Rpc<pb::DisassociateResourceSharePermissionResponse> {
-        self.shared
-            .command(
-                "DisassociateResourceSharePermission",
-                req,
-                share_permissions::disassociate_resource_share_permission,
-            )
-            .await
-    }
-
-    async fn enable_sharing_with_aws_organization(
-        &self,
-        req: Request<pb::EnableSharingWithAwsOrganizationRequest>,
-    ) -> Rpc<pb::EnableSharingWithAwsOrganizationResponse> {
-        self.shared
-            .mutate(
-                "EnableSharingWithAwsOrganization",
-                req,
-                orgs::enable_sharing_with_aws_organization,
-            )
-            .await
-    }
-
-    async fn get_permission(
-        &self,
-        req: Request<pb::GetPermissionRequest>,
-    ) -> Rpc<pb::GetPermissionResponse> {
-        self.shared
-            .query("GetPermission", req, permissions::get_permission)
-            .await
-    }
-
-    async fn get_resource_policies(
-        &self,
-        req: Request<pb::GetResourcePoliciesRequest>,
-    ) -> Rpc<pb::GetResourcePoliciesResponse> {
-        self.shared
-            .query(
-                "GetResourcePolicies",
-                req,
-                resource_policies::get_resource_policies,
-            )
-            .await
-    }
-
-    async fn get_resource_share_associations(
-        &self,
-        req: Request<pb::GetResourceShareAssociationsRequest>,
-    ) -> Rpc<pb::GetResourceShareAssociationsResponse> {
-        self.shared
-            .query(
-                "GetResourceShareAssociations",
-                req,
-                associations::get_resource_share_associations,
-            )
-            .await
-    }
-
-    async fn get_resource_share_invitations(
-        &self,
-        req: Request<pb::GetResourceShareInvitationsRequest>,
-    ) -> Rpc<pb::GetResourceShareInvitationsResponse> {
-        self.shared
-            .query(
-                "GetResourceShareInvitations",
-                req,
-                invitations::get_resource_share_invitations,
-            )
-            .await
-    }
-
-    async fn get_resource_shares(
-        &self,
-        req: Request<pb::GetResourceSharesRequest>,
-    ) -> Rpc<pb::GetResourceSharesResponse> {
-        self.shared
-            .query("GetResourceShares", req, shares::get_resource_shares)
-            .await
-    }
-
-    async fn list_pending_invitation_resources(
-        &self,
-        req: Request<pb::ListPendingInvitationResourcesRequest>,
-    ) -> Rpc<pb::ListPendingInvitationResourcesResponse> {
-        self.shared
-            .query(
-                "ListPendingInvitationResources",
-                req,
-                invitations::list_pending_invitation_resources,
-            )
-            .await
-    }
-
-    async fn list_permission_associations(
-        &self,
-        req: Request<pb::ListPermissionAssociationsRequest>,
-    ) -> Rpc<pb::ListPermissionAssociationsResponse> {
-        self.shared
-            .query(
-                "ListPermissionAssociations",
-                req,
-                share_permissions::list_permission_associations,
-            )
-            .await
-    }
-
-    async fn list_permission_versions(
-        &self,
-        req: Request<pb::ListPermissionVersionsRequest>,
-    ) -> Rpc<pb::ListPermissionVersionsResponse> {
-        self.shared
-            .query(
-                "ListPermissionVersions",
-                req,
-                permissions::list_permission_versions,
-            )
-            .await
-    }
-
-    async fn list_permissions(
-        &self,
-        req: Request<pb::ListPermissionsRequest>,
-    ) -> Rpc<pb::ListPermissionsResponse> {
-        self.shared
-            .query("ListPermissions", req, permissions::list_permissions)
-            .await
-    }
-
-    async fn list_principals(
-        &self,
-        req: Request<pb::ListPrincipalsRequest>,
-    ) -> Rpc<pb::ListPrincipalsResponse> {
-        self.shared
-            .query("ListPrincipals", req, principals::list_principals)
-            .await
-    }
-
-    async fn list_replace_permission_associations_work(
-        &self,
-        req: Request<pb::ListReplacePermissionAssociationsWorkRequest>,
-    ) -> Rpc<pb::ListReplacePermissionAssociationsWorkResponse> {
-        self.shared
-            .query(
-                "ListReplacePermissionAssociationsWork",
-                req,
-                share_permissions::list_replace_permission_associations_work,
-            )
-            .await
-    }
-
-    async fn list_resource_share_permissions(
-        &self,
-        req: Request<pb::ListResourceSharePermissionsRequest>,
-    ) -> Rpc<pb::ListResourceSharePermissionsResponse> {
-        self.shared
-            .query(
-                "ListResourceSharePermissions",
-                req,
-                share_permissions::list_resource_share_permissions,
-            )
-            .await
-    }
-
-    async fn list_resource_types(
-        &self,
-        req: Request<pb::ListResourceTypesRequest>,
-    ) -> Rpc<pb::ListResourceTypesResponse> {
-        self.shared
-            .query(
-                "ListResourceTypes",
-                req,
-                resource_types::list_resource_types,
-            )
-            .await
-    }
-
-    async fn list_resources(
-        &self,
-        req: Request<pb::ListResourcesRequest>,
-    ) -> Rpc<pb::ListResourcesResponse> {
-        self.shared
-            .query("ListResources", req, resources::list_resources)
-            .await
-    }
-
-    async fn list_source_associations(
-        &self,
-        req: Request<pb::ListSourceAssociationsRequest>,
-    ) -> Rpc<pb::ListSourceAssociationsResponse> {
-        self.shared
-            .query(
-                "ListSourceAssociations",
-                req,
-                associations::list_source_associations,
-            )
-            .await
-    }
-
-    async fn promote_permission_created_from_policy(
-        &self,
-        req: Request<pb::PromotePermissionCreatedFromPolicyRequest>,
-    ) -> Rpc<pb::PromotePermissionCreatedFromPolicyResponse> {
-        self.shared
-            .command(
-                "PromotePermissionCreatedFromPolicy",
-                req,
-                created_from_policy::promote_permission_created_from_policy,
-            )
-            .await
-    }
-
-    async fn promote_resource_share_created_from_policy(
-        &self,
-        req: Request<pb::PromoteResourceShareCreatedFromPolicyRequest>,
-    ) -> Rpc<pb::PromoteResourceShareCreatedFromPolicyResponse> {
-        self.shared
-            .mutate(
-                "PromoteResourceShareCreatedFromPolicy",
-                req,
-                created_from_policy::promote_resource_share_created_from_policy,
-            )
-            .await
-    }
-
-    async fn reject_resource_share_invitation(
-        &self,
-        req: Request<pb::RejectResourceShareInvitationRequest>,
-    ) -> Rpc<pb::RejectResourceShareInvitationResponse> {
-        self.shared
-            .command(
-                "RejectResourceShareInvitation",
-                req,
-                invitations::reject_resource_share_invitation,
-            )
-            .await
-    }
-
-    async fn replace_permission_associations(
-        &self,
-        req: Request<pb::ReplacePermissionAssociationsRequest>,
-    ) -> Rpc<pb::ReplacePermissionAssociationsResponse> {
-        self.shared
-            .command(
-                "ReplacePermissionAssociations",
-                req,
-                share_permissions::replace_permission_associations,
-            )
-            .await
-    }
-
-    async fn set_default_permission_version(
-        &self,
-        req: Request<pb::SetDefaultPermissionVersionRequest>,
-    ) -> Rpc<pb::SetDefaultPermissionVersionResponse> {
-        self.shared
-            .command(
-                "SetDefaultPermissionVersion",
-                req,
-                permissions::set_default_permission_version,
-            )
-            .await
-    }
-
-    async fn tag_resource(
-        &self,
-        req: Request<pb::TagResourceRequest>,
-    ) -> Rpc<pb::TagResourceResponse> {
-        self.shared
-            .mutate("TagResource", req, tagging::tag_resource)
-            .await
-    }
-
-    async fn untag_resource(
-        &self,
-        req: Request<pb::UntagResourceRequest>,
-    ) -> Rpc<pb::UntagResourceResponse> {
-        self.shared
-            .mutate("UntagResource", req, tagging::untag_resource)
-            .await
-    }
-
-    async fn update_permission(
-        &self,
-        req: Request<pb::UpdatePermissionRequest>,
-    ) -> Rpc<pb::UpdatePermissionResponse> {
-        self.shared
-            .command("UpdatePermission", req, permissions::update_permission)
-            .await
-    }
-
-    async fn update_resource_share(
-        &self,
-        req: Request<pb::UpdateResourceShareRequest>,
-    ) -> Rpc<pb::UpdateResourceShareResponse> {
-        self.shared
-            .command("UpdateResourceShare", req, shares::update_resource_share)
-            .await
-    }
+operations! {
+    command accept_resource_share_invitation AcceptResourceShareInvitation(AcceptResourceShareInvitationRequest -> AcceptResourceShareInvitationResponse) invitations::accept_resource_share_invitation;
+    command associate_resource_share AssociateResourceShare(AssociateResourceShareRequest -> AssociateResourceShareResponse) associations::associate_resource_share;
+    command associate_resource_share_permission AssociateResourceSharePermission(AssociateResourceSharePermissionRequest -> AssociateResourceSharePermissionResponse) share_permissions::associate_resource_share_permission;
+    command create_permission CreatePermission(CreatePermissionRequest -> CreatePermissionResponse) permissions::create_permission;
+    command create_permission_version CreatePermissionVersion(CreatePermissionVersionRequest -> CreatePermissionVersionResponse) permissions::create_permission_version;
+    command create_resource_share CreateResourceShare(CreateResourceShareRequest -> CreateResourceShareResponse) shares::create_resource_share;
+    command delete_permission DeletePermission(DeletePermissionRequest -> DeletePermissionResponse) permissions::delete_permission;
+    command delete_permission_version DeletePermissionVersion(DeletePermissionVersionRequest -> DeletePermissionVersionResponse) permissions::delete_permission_version;
+    command delete_resource_share DeleteResourceShare(DeleteResourceShareRequest -> DeleteResourceShareResponse) shares::delete_resource_share;
+    command disassociate_resource_share DisassociateResourceShare(DisassociateResourceShareRequest -> DisassociateResourceShareResponse) associations::disassociate_resource_share;
+    command disassociate_resource_share_permission DisassociateResourceSharePermission(DisassociateResourceSharePermissionRequest -> DisassociateResourceSharePermissionResponse) share_permissions::disassociate_resource_share_permission;
+    mutate enable_sharing_with_aws_organization EnableSharingWithAwsOrganization(EnableSharingWithAwsOrganizationRequest -> EnableSharingWithAwsOrganizationResponse) orgs::enable_sharing_with_aws_organization;
+    query get_permission GetPermission(GetPermissionRequest -> GetPermissionResponse) permissions::get_permission;
+    query get_resource_policies GetResourcePolicies(GetResourcePoliciesRequest -> GetResourcePoliciesResponse) resource_policies::get_resource_policies;
+    query get_resource_share_associations GetResourceShareAssociations(GetResourceShareAssociationsRequest -> GetResourceShareAssociationsResponse) associations::get_resource_share_associations;
+    query get_resource_share_invitations GetResourceShareInvitations(GetResourceShareInvitationsRequest -> GetResourceShareInvitationsResponse) invitations::get_resource_share_invitations;
+    query get_resource_shares GetResourceShares(GetResourceSharesRequest -> GetResourceSharesResponse) shares::get_resource_shares;
+    query list_pending_invitation_resources ListPendingInvitationResources(ListPendingInvitationResourcesRequest -> ListPendingInvitationResourcesResponse) invitations::list_pending_invitation_resources;
+    query list_permission_associations ListPermissionAssociations(ListPermissionAssociationsRequest -> ListPermissionAssociationsResponse) share_permissions::list_permission_associations;
+    query list_permission_versions ListPermissionVersions(ListPermissionVersionsRequest -> ListPermissionVersionsResponse) permissions::list_permission_versions;
+    query list_permissions ListPermissions(ListPermissionsRequest -> ListPermissionsResponse) permissions::list_permissions;
+    query list_principals ListPrincipals(ListPrincipalsRequest -> ListPrincipalsResponse) principals::list_principals;
+    query list_replace_permission_associations_work ListReplacePermissionAssociationsWork(ListReplacePermissionAssociationsWorkRequest -> ListReplacePermissionAssociationsWorkResponse) share_permissions::list_replace_permission_associations_work;
+    query list_resource_share_permissions ListResourceSharePermissions(ListResourceSharePermissionsRequest -> ListResourceSharePermissionsResponse) share_permissions::list_resource_share_permissions;
+    query list_resource_types ListResourceTypes(ListResourceTypesRequest -> ListResourceTypesResponse) resource_types::list_resource_types;
+    query list_resources ListResources(ListResourcesRequest -> ListResourcesResponse) resources::list_resources;
+    query list_source_associations ListSourceAssociations(ListSourceAssociationsRequest -> ListSourceAssociationsResponse) associations::list_source_associations;
+    command promote_permission_created_from_policy PromotePermissionCreatedFromPolicy(PromotePermissionCreatedFromPolicyRequest -> PromotePermissionCreatedFromPolicyResponse) created_from_policy::promote_permission_created_from_policy;
+    mutate promote_resource_share_created_from_policy PromoteResourceShareCreatedFromPolicy(PromoteResourceShareCreatedFromPolicyRequest -> PromoteResourceShareCreatedFromPolicyResponse) created_from_policy::promote_resource_share_created_from_policy;
+    command reject_resource_share_invitation RejectResourceShareInvitation(RejectResourceShareInvitationRequest -> RejectResourceShareInvitationResponse) invitations::reject_resource_share_invitation;
+    command replace_permission_associations ReplacePermissionAssociations(ReplacePermissionAssociationsRequest -> ReplacePermissionAssociationsResponse) share_permissions::replace_permission_associations;
+    command set_default_permission_version SetDefaultPermissionVersion(SetDefaultPermissionVersionRequest -> SetDefaultPermissionVersionResponse) permissions::set_default_permission_version;
+    mutate tag_resource TagResource(TagResourceRequest -> TagResourceResponse) tagging::tag_resource;
+    mutate untag_resource UntagResource(UntagResourceRequest -> UntagResourceResponse) tagging::untag_resource;
+    command update_permission UpdatePermission(UpdatePermissionRequest -> UpdatePermissionResponse) permissions::update_permission;
+    command update_resource_share UpdateResourceShare(UpdateResourceShareRequest -> UpdateResourceShareResponse) shares::update_resource_share;
 }

@@ -5,6 +5,7 @@
 //! `MalformedArn`; malformed principals and sources are `InvalidParameter`, as
 //! AWS reports them (see RAM-BEHAVIOUR.md §1.4, §1.5 and §7).
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -443,7 +444,7 @@ impl FromStr for PermissionArn {
 /// Someone a resource share can be granted to (RAM-BEHAVIOUR.md §1.4).
 ///
 /// Every string field holds the input exactly as given; the parse checked it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Principal {
     /// A bare 12-digit account id.
     Account(String),
@@ -640,7 +641,7 @@ fn is_service_principal(s: &str) -> bool {
 ///
 /// Each variant holds the input exactly as given (an organization path keeps or
 /// lacks its trailing `/` as the caller wrote it).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum SourceId {
     /// A 12-digit account id (aws:SourceAccount).
     Account(String),

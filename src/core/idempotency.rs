@@ -4,6 +4,7 @@
 //! a retry gets the same answer without running the operation again. The
 //! core treats both as opaque bytes: the api layer decides what they are.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -17,7 +18,7 @@ pub const RETENTION_HOURS: i64 = 24;
 pub const MAX_TOKEN_LEN: usize = 64;
 
 /// One remembered call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub fingerprint: [u8; 32],
     pub response: Vec<u8>,
@@ -25,7 +26,7 @@ pub struct Record {
 }
 
 /// (account, operation, token) -> the first call's record.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Store {
     records: BTreeMap<(String, String, String), Record>,
 }

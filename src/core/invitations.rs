@@ -11,6 +11,7 @@
 //! counts PENDING invitations per sending account; a PENDING invitation has
 //! an expiry timer and its principal association is ASSOCIATING.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
@@ -30,7 +31,7 @@ use crate::error::{Error, Result};
 pub const DEFAULT_EXPIRY_SECS: i64 = 12 * 3600;
 
 /// `status` of an invitation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InvitationStatus {
     Pending,
     Accepted,
@@ -39,7 +40,7 @@ pub enum InvitationStatus {
 }
 
 /// An invitation to a resource share.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {
     pub arn: String,
     pub share_arn: String,
@@ -55,7 +56,7 @@ pub struct Invitation {
 }
 
 /// Every invitation, by ARN, with its indexes.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitations {
     pub by_arn: BTreeMap<String, Invitation>,
     /// (receiver account, invitation ARN).

@@ -13,6 +13,7 @@
 //! its OUs; the management account is always a member. OUs are never moved or
 //! deleted, so the parent links form a tree rooted at the root.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::core::arn::{is_account_id, is_organizational_unit_id, is_root_id};
@@ -31,7 +32,7 @@ pub const MAX_OU_NAME_CHARS: usize = 128;
 pub const MAX_OU_DEPTH: usize = 5;
 
 /// An organizational unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganizationalUnit {
     /// `ou-<root's 4>-<8 [a-z0-9]>`.
     pub id: String,
@@ -43,7 +44,7 @@ pub struct OrganizationalUnit {
 }
 
 /// An organization, its OUs and its member accounts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
     /// `o-` and 10 characters of `[a-z0-9]`.
     pub id: String,
@@ -91,7 +92,7 @@ impl Organization {
 }
 
 /// Every organization the server knows.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Orgs {
     /// Organizations, by id.
     by_id: BTreeMap<String, Organization>,

@@ -10,6 +10,7 @@
 //! (`last_version` is the highest ever issued, so numbers are never reused);
 //! at most `Limits::versions_per_permission` versions exist at once.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -43,7 +44,7 @@ pub enum PermissionTypeFilter {
 }
 
 /// `featureSet` of a permission (and of a resource share).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum FeatureSet {
     CreatedFromPolicy,
     PromotingToStandard,
@@ -69,7 +70,7 @@ pub enum ResourceOwner {
 }
 
 /// One version of a customer managed permission.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Version {
     pub template: String,
     pub parameters: Vec<TemplateParameterDecl>,
@@ -78,7 +79,7 @@ pub struct Version {
 }
 
 /// A customer managed permission (STANDARD or CREATED_FROM_POLICY).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permission {
     pub arn: String,
     pub name: String,

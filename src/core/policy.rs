@@ -32,6 +32,7 @@
 //!
 //! Every other failure is an `InvalidPolicyException`.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::{Map, Value};
@@ -47,7 +48,7 @@ pub const MAX_TEMPLATE_PARAMETERS: usize = 100;
 pub const MAX_TEMPLATE_PARAMETER_NAME_LEN: usize = 128;
 
 /// The type of a template parameter (`PermissionTemplateParameterType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TemplateParameterType {
     /// One string, substituted in place.
     String,
@@ -57,7 +58,7 @@ pub enum TemplateParameterType {
 
 /// A template parameter declaration
 /// (`PermissionTemplateParameterDeclaration`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateParameterDecl {
     /// The name written in placeholders as `@{name}`.
     pub name: String,

@@ -18,6 +18,7 @@ use crate::core::shares::{self, AssociationStatus, AttachedPermission, Parameter
 use crate::core::state::State;
 use crate::core::{Page, PageInput};
 use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
 
 /// The status string ListResourceSharePermissions reports for an attached
 /// permission.
@@ -379,7 +380,7 @@ pub fn list_permission_associations(
 }
 
 /// `status` of a ReplacePermissionAssociations work item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WorkStatus {
     InProgress,
     Completed,
@@ -387,7 +388,7 @@ pub enum WorkStatus {
 }
 
 /// A ReplacePermissionAssociations work item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplaceWork {
     pub id: String,
     pub owner: String,

@@ -12,6 +12,7 @@
 //!   only writers.
 //! - A share has at most one attached permission per resource type.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
@@ -31,7 +32,7 @@ use crate::error::{Error, Result};
 pub const DELETED_RETENTION_HOURS: i64 = 2;
 
 /// `status` of a resource share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ShareStatus {
     Pending,
     Active,
@@ -41,7 +42,7 @@ pub enum ShareStatus {
 }
 
 /// `status` of an association.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum AssociationStatus {
     Associating,
     Associated,
@@ -72,7 +73,7 @@ pub enum AssociationType {
 }
 
 /// The life of one association.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assoc {
     pub status: AssociationStatus,
     pub status_message: Option<String>,
@@ -98,7 +99,7 @@ impl Assoc {
 }
 
 /// A resource in a share.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceAssoc {
     pub assoc: Assoc,
     /// The catalogue's display name of the resource's type.
@@ -106,7 +107,7 @@ pub struct ResourceAssoc {
 }
 
 /// A principal of a share.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrincipalAssoc {
     pub assoc: Assoc,
     pub principal: Principal,
@@ -117,14 +118,14 @@ pub struct PrincipalAssoc {
 }
 
 /// A source constraint of a share (for service principals).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceAssoc {
     pub assoc: Assoc,
     pub source: SourceId,
 }
 
 /// A managed permission attached to a share for one resource type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachedPermission {
     pub arn: String,
     pub version: u32,
@@ -134,7 +135,7 @@ pub struct AttachedPermission {
 }
 
 /// A resource share.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceShare {
     pub arn: String,
     pub name: String,
@@ -182,7 +183,7 @@ impl ResourceShare {
 
 /// The cross-share indexes. Every set holds (key, share ARN) pairs of live
 /// associations of live shares.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareIndex {
     /// (principal id, share ARN).
     pub by_principal: BTreeSet<(String, String)>,
@@ -195,7 +196,7 @@ pub struct ShareIndex {
 }
 
 /// What an account uses against its quotas.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub shares: usize,
     pub resource_associations: usize,

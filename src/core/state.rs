@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::core::idempotency;
 use crate::core::invitations::Invitations;
 use crate::core::orgs::Orgs;
@@ -16,6 +18,13 @@ use crate::core::permissions::Permission;
 use crate::core::share_permissions::ReplaceWork;
 use crate::core::shares::{ResourceShare, ShareIndex};
 use crate::core::timers::Timers;
+
+/// The version of the snapshot encoding; bump it when `State` changes shape.
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+fn unkeyed_codec() -> TokenCodec {
+    TokenCodec::new([0; 32])
+}
 
 /// Quotas, with the AWS defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,12 +86,21 @@ impl Default for CoreConfig {
     }
 }
 
-/// Everything a server knows.
-#[derive(Debug)]
+/// Everything a server knows. Serialized whole into snapshots (the
+/// configuration comes from flags, and the token codec is rebuilt from its
+/// key).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct State {
+    #[serde(skip)]
     pub config: CoreConfig,
-    /// Signs and checks pagination tokens.
+    /// Signs and checks pagination tokens (rebuilt from `token_key`).
+    #[serde(skip, default = "unkeyed_codec")]
     pub tokens: TokenCodec,
+    /// The pagination token key, kept so tokens survive a restart.
+    token_key: [u8; 32],
+    /// The sequence number of the last journaled mutation applied to this
+    /// state (0 for none); snapshots carry it, so replay resumes after it.
+    pub applied_seq: u64,
     /// Customer managed permissions (including CREATED_FROM_POLICY ones), by ARN.
     pub permissions: BTreeMap<String, Permission>,
     /// Remembered client tokens.
@@ -113,6 +131,8 @@ impl State {
         State {
             config,
             tokens: TokenCodec::new(token_key),
+            token_key,
+            applied_seq: 0,
             permissions: BTreeMap::new(),
             idempotency: idempotency::Store::default(),
             orgs: Orgs::default(),
@@ -126,18 +146,31 @@ impl State {
         }
     }
 
-    /// Drops every object, keeping the configuration and token key.
+    /// Drops every object, keeping the configuration, the token key and the
+    /// journal position.
     pub fn reset(&mut self) {
-        self.permissions.clear();
-        self.idempotency = idempotency::Store::default();
-        self.orgs = Orgs::default();
-        self.shares.clear();
-        self.index = ShareIndex::default();
-        self.invitations = Invitations::default();
-        self.timers = Timers::default();
-        self.works.clear();
-        self.policies.clear();
-        self.promotions.clear();
+        let seq = self.applied_seq;
+        *self = State::new(self.config.clone(), self.token_key);
+        self.applied_seq = seq;
+    }
+
+    /// Encodes the state for a snapshot.
+    pub fn to_snapshot(&self) -> Vec<u8> {
+        postcard::to_stdvec(&(SNAPSHOT_FORMAT, self)).expect("the state always encodes")
+    }
+
+    /// Decodes a snapshot made by `to_snapshot`.
+    pub fn from_snapshot(config: CoreConfig, bytes: &[u8]) -> Result<State, String> {
+        let (format, mut state): (u32, State) = postcard::from_bytes(bytes)
+            .map_err(|e| format!("the snapshot does not decode: {e}"))?;
+        if format != SNAPSHOT_FORMAT {
+            return Err(format!(
+                "the snapshot has format {format}; this ramd reads format {SNAPSHOT_FORMAT}"
+            ));
+        }
+        state.config = config;
+        state.tokens = TokenCodec::new(state.token_key);
+        Ok(state)
     }
 
     /// The ARN of a customer managed permission of `account` in this Region.

@@ -5,6 +5,7 @@
 //! before each mutating operation, after AdvanceClock and from a periodic
 //! tick, so what a client reads is at most one tick behind the clock.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +14,7 @@ use crate::core::state::State;
 use crate::core::{created_from_policy, invitations, share_permissions, shares};
 
 /// Something that happens at a given time.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
     /// A PENDING invitation expires.
     ExpireInvitation(String),
@@ -26,7 +27,7 @@ pub enum Timer {
 }
 
 /// The pending timers, in time order.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timers {
     queue: BTreeSet<(DateTime<Utc>, Timer)>,
 }

@@ -2,7 +2,9 @@
 //! port and talks to it through the generated gRPC clients.
 
 mod common;
+mod crash;
 mod created_from_policy;
+mod durability;
 mod idempotency;
 mod invitations;
 mod organizations_sharing;

@@ -1,9 +1,6 @@
 //! The service around the operations: health, reflection, caller identity,
 //! not-yet-implemented operations, the admin service and graceful shutdown.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 use ramd::pb::admin as admin_pb;
 use ramd::pb::v1 as pb;
 use tonic::Code;
@@ -179,40 +176,8 @@ async fn advance_clock_moves_a_manual_clock_only() {
 /// clean exit; on a system clock AdvanceClock is refused.
 #[tokio::test]
 async fn the_binary_serves_and_drains_on_sigterm() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ramd"))
-        .args(["--ephemeral", "--listen", &addr, "--log-format", "json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ramd");
-
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let channel = loop {
-        if let Ok(ch) = tonic::transport::Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-        {
-            let mut health = HealthClient::new(ch.clone());
-            if let Ok(r) = health
-                .check(HealthCheckRequest {
-                    service: String::new(),
-                })
-                .await
-            {
-                if r.into_inner().status == ServingStatus::Serving as i32 {
-                    break ch;
-                }
-            }
-        }
-        assert!(Instant::now() < deadline, "ramd did not become SERVING");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let mut ramd = Binary::start(&["--ephemeral", "--log-format", "json"]).await;
+    let channel = ramd.channel.clone();
     let r = ramd::pb::admin::admin_client::AdminClient::new(channel.clone())
         .advance_clock(admin_pb::AdvanceClockRequest { seconds: 1 })
         .await;
@@ -222,28 +187,10 @@ async fn the_binary_serves_and_drains_on_sigterm() {
         "OperationNotPermittedException",
     );
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let exit = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "ramd did not stop");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    ramd.signal("TERM");
+    let exit = ramd.wait().await;
     assert!(exit.success(), "exit status {exit:?}");
-    let mut logs = String::new();
-    use std::io::Read;
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
+    let logs = ramd.stderr();
     let request_line = logs
         .lines()
         .find(|l| l.contains("AdvanceClock"))

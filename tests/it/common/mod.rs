@@ -7,6 +7,7 @@ use ramd::pb::admin as admin_pb;
 use ramd::pb::admin::admin_client::AdminClient;
 use ramd::pb::v1 as pb;
 use ramd::pb::v1::resource_access_manager_client::ResourceAccessManagerClient;
+use ramd::store::Storage;
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
@@ -34,22 +35,27 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with default flags plus `extra` flags.
     pub async fn start_with(extra: &[&str]) -> TestServer {
-        let mut args = vec![
-            "ramd",
-            "--ephemeral",
-            "--listen",
-            "127.0.0.1:0",
-            "--manual-clock",
-        ];
+        TestServer::start_on(extra, None).await
+    }
+
+    /// Starts a server whose state lives in `storage` (memory only when
+    /// `None`), with default flags plus `extra` flags.
+    pub async fn start_on(extra: &[&str], storage: Option<Box<dyn Storage>>) -> TestServer {
+        let mut args = vec!["ramd", "--listen", "127.0.0.1:0", "--manual-clock"];
         args.extend_from_slice(extra);
         let config = Config::parse_from(args);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
-            ramd::server::run(config, listener, async {
-                let _ = stopped.await;
-            })
+            ramd::server::run_with_storage(
+                config,
+                listener,
+                async {
+                    let _ = stopped.await;
+                },
+                storage,
+            )
             .await
             .expect("server runs");
         });
@@ -75,6 +81,15 @@ impl TestServer {
 
     pub fn admin(&self) -> AdminClient<Channel> {
         AdminClient::new(self.channel.clone())
+    }
+
+    /// Ends the server abruptly, as a killed process would: no drain, no
+    /// final flush.
+    pub fn kill(mut self) {
+        self.stop.take();
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
     }
 
     /// Stops the server and waits for it to finish.
@@ -745,4 +760,104 @@ pub fn share_arns(shares: &[pb::ResourceShare]) -> Vec<String> {
 /// The ARNs of resources, in order.
 pub fn resource_arns(resources: &[pb::Resource]) -> Vec<String> {
     resources.iter().map(|r| r.arn.clone()).collect()
+}
+
+/// The real `ramd` binary, started on a free loopback port; killed when
+/// dropped if still running.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub channel: Channel,
+}
+
+impl Binary {
+    /// Starts `ramd --listen 127.0.0.1:<free port> <args>` and waits (with a
+    /// deadline) until its health check reports SERVING.
+    pub async fn start(args: &[&str]) -> Binary {
+        use tonic_health::pb::health_check_response::ServingStatus;
+        use tonic_health::pb::health_client::HealthClient;
+        use tonic_health::pb::HealthCheckRequest;
+
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let addr = format!("127.0.0.1:{port}");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ramd"))
+            .args(["--listen", &addr])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start ramd");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Ok(ch) = Channel::from_shared(format!("http://{addr}"))
+                .unwrap()
+                .connect()
+                .await
+            {
+                let status = HealthClient::new(ch.clone())
+                    .check(HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await
+                    .map(|r| r.into_inner().status);
+                if status.ok() == Some(ServingStatus::Serving as i32) {
+                    return Binary { child, channel: ch };
+                }
+            }
+            if let Ok(Some(exit)) = child.try_wait() {
+                panic!("ramd exited before serving: {exit:?}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ramd did not become SERVING"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn ram(&self) -> ResourceAccessManagerClient<Channel> {
+        ResourceAccessManagerClient::new(self.channel.clone())
+    }
+
+    /// Sends a signal (`TERM`, `KILL`, `HUP`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits (with a deadline) for the process to exit.
+    pub async fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "ramd did not stop");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Everything the process wrote to stderr (after it exited).
+    pub fn stderr(&mut self) -> String {
+        use std::io::Read;
+        let mut logs = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            e.read_to_string(&mut logs).unwrap();
+        }
+        logs
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }

@@ -1,0 +1,344 @@
+//! The durable backend: one SQLite database, `<data-dir>/ramd.db`, in WAL
+//! mode with `synchronous=FULL`, so a committed transaction is on disk.
+//!
+//! Tables: `meta` (the format version), `journal` (seq, crc, payload) and
+//! `snapshot` (one row: seq, crc, payload). Appends go into an open
+//! transaction that `sync` commits, so a batch of entries costs one fsync.
+//! A consistent copy can be taken while the server runs with SQLite's online
+//! backup (`sqlite3 ramd.db ".backup copy.db"`).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::store::{checksum, Entry, Loaded, Stats, Storage, StoreError, FORMAT_VERSION};
+
+/// The database file name inside the data directory.
+pub const FILE_NAME: &str = "ramd.db";
+
+/// A SQLite-backed [`Storage`].
+pub struct SqliteStorage {
+    path: PathBuf,
+    conn: Connection,
+    in_transaction: bool,
+    stats: Stats,
+}
+
+impl std::fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStorage")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl SqliteStorage {
+    /// Opens (or creates) the database in `dir`, creating `dir` if needed.
+    pub fn open(dir: &Path) -> Result<SqliteStorage, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError(format!(
+                "cannot create the data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join(FILE_NAME);
+        let err =
+            |what: &str, e: rusqlite::Error| StoreError(format!("{}: {what}: {e}", path.display()));
+        let conn = Connection::open(&path).map_err(|e| err("cannot open", e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| err("cannot enable WAL mode", e))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| err("cannot set synchronous=FULL", e))?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, crc INTEGER NOT NULL, payload BLOB NOT NULL);
+             CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, crc INTEGER NOT NULL, payload BLOB NOT NULL);",
+        )
+        .map_err(|e| err("cannot create the tables (is this a ramd database?)", e))?;
+        let version: Option<i64> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'format_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| err("cannot read the format version", e))?;
+        match version {
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('format_version', ?1)",
+                    params![FORMAT_VERSION],
+                )
+                .map_err(|e| err("cannot write the format version", e))?;
+            }
+            Some(v) if v == i64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(StoreError(format!(
+                    "{}: on-disk format {v}, but this ramd reads format {FORMAT_VERSION}",
+                    path.display()
+                )))
+            }
+        }
+        let mut storage = SqliteStorage {
+            path,
+            conn,
+            in_transaction: false,
+            stats: Stats::default(),
+        };
+        storage.refresh_stats()?;
+        Ok(storage)
+    }
+
+    fn err(&self, what: &str, e: rusqlite::Error) -> StoreError {
+        StoreError(format!("{}: {what}: {e}", self.path.display()))
+    }
+
+    fn refresh_stats(&mut self) -> Result<(), StoreError> {
+        let (n, bytes): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM journal",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| self.err("cannot measure the journal", e))?;
+        self.stats = Stats {
+            journal_entries: n as u64,
+            journal_bytes: bytes as u64,
+        };
+        Ok(())
+    }
+}
+
+impl Storage for SqliteStorage {
+    fn load(&mut self) -> Result<Loaded, StoreError> {
+        let snapshot: Option<(i64, i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT seq, crc, payload FROM snapshot WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.err("cannot read the snapshot", e))?;
+        let snapshot = match snapshot {
+            None => None,
+            Some((seq, crc, payload)) => {
+                if crc as u32 != checksum(&payload) {
+                    return Err(StoreError(format!(
+                        "{}: the snapshot (up to entry {seq}) is corrupt: its checksum does not match",
+                        self.path.display()
+                    )));
+                }
+                Some((seq as u64, payload))
+            }
+        };
+        let after = snapshot.as_ref().map_or(0, |(s, _)| *s);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, crc, payload FROM journal WHERE seq > ?1 ORDER BY seq")
+            .map_err(|e| self.err("cannot read the journal", e))?;
+        let rows: Vec<(i64, i64, Vec<u8>)> = stmt
+            .query_map(params![after as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err("cannot read the journal", e))?;
+        drop(stmt);
+        let mut entries = Vec::with_capacity(rows.len());
+        let mut dropped_torn_entry = false;
+        let last = rows.len().saturating_sub(1);
+        for (expected, (i, (seq, crc, payload))) in (after + 1..).zip(rows.into_iter().enumerate())
+        {
+            let seq = seq as u64;
+            if seq != expected {
+                return Err(StoreError(format!(
+                    "{}: the journal has a gap: entry {expected} is missing before entry {seq}",
+                    self.path.display()
+                )));
+            }
+            if crc as u32 != checksum(&payload) {
+                if i == last {
+                    tracing::warn!(
+                        file = %self.path.display(),
+                        seq,
+                        "the last journal entry is torn (checksum mismatch); dropping it"
+                    );
+                    self.conn
+                        .execute("DELETE FROM journal WHERE seq = ?1", params![seq as i64])
+                        .map_err(|e| self.err("cannot drop the torn entry", e))?;
+                    dropped_torn_entry = true;
+                    break;
+                }
+                return Err(StoreError(format!(
+                    "{}: journal entry {seq} is corrupt (checksum mismatch) and is not the last one; refusing to start",
+                    self.path.display()
+                )));
+            }
+            entries.push(Entry { seq, payload });
+        }
+        // Entries the snapshot already includes are no longer needed.
+        self.conn
+            .execute("DELETE FROM journal WHERE seq <= ?1", params![after as i64])
+            .map_err(|e| self.err("cannot trim the journal", e))?;
+        self.refresh_stats()?;
+        Ok(Loaded {
+            snapshot,
+            entries,
+            dropped_torn_entry,
+        })
+    }
+
+    fn append(&mut self, entries: &[Entry]) -> Result<(), StoreError> {
+        if !self.in_transaction {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| self.err("cannot begin a transaction", e))?;
+            self.in_transaction = true;
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO journal (seq, crc, payload) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(|e| self.err("cannot prepare an append", e))?;
+        for e in entries {
+            stmt.execute(params![
+                e.seq as i64,
+                checksum(&e.payload) as i64,
+                e.payload
+            ])
+            .map_err(|err| StoreError(format!("{}: cannot append: {err}", self.path.display())))?;
+            self.stats.journal_entries += 1;
+            self.stats.journal_bytes += e.payload.len() as u64;
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<(), StoreError> {
+        if self.in_transaction {
+            self.in_transaction = false;
+            self.conn
+                .execute_batch("COMMIT")
+                .map_err(|e| self.err("cannot commit", e))?;
+        }
+        Ok(())
+    }
+
+    fn snapshot(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
+        self.sync()?;
+        let tx = self.conn.transaction().map_err(|e| {
+            StoreError(format!(
+                "{}: cannot begin a snapshot: {e}",
+                self.path.display()
+            ))
+        })?;
+        tx.execute(
+            "INSERT OR REPLACE INTO snapshot (id, seq, crc, payload) VALUES (1, ?1, ?2, ?3)",
+            params![seq as i64, checksum(state) as i64, state],
+        )
+        .and_then(|_| tx.execute("DELETE FROM journal WHERE seq <= ?1", params![seq as i64]))
+        .and_then(|_| tx.commit())
+        .map_err(|e| {
+            StoreError(format!(
+                "{}: cannot write the snapshot: {e}",
+                self.path.display()
+            ))
+        })?;
+        self.refresh_stats()
+    }
+
+    fn stats(&self) -> Stats {
+        self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: u64) -> Entry {
+        Entry {
+            seq,
+            payload: format!("entry {seq}").into_bytes(),
+        }
+    }
+
+    #[test]
+    fn appended_entries_and_snapshots_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = SqliteStorage::open(dir.path()).unwrap();
+            assert_eq!(s.load().unwrap(), Loaded::default());
+            s.append(&[entry(1), entry(2)]).unwrap();
+            s.sync().unwrap();
+            s.snapshot(2, b"state at 2").unwrap();
+            s.append(&[entry(3)]).unwrap();
+            s.sync().unwrap();
+            assert_eq!(s.stats().journal_entries, 1);
+        }
+        let mut s = SqliteStorage::open(dir.path()).unwrap();
+        let loaded = s.load().unwrap();
+        assert_eq!(loaded.snapshot, Some((2, b"state at 2".to_vec())));
+        assert_eq!(loaded.entries, vec![entry(3)]);
+        assert!(!loaded.dropped_torn_entry);
+    }
+
+    #[test]
+    fn unsynced_entries_are_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = SqliteStorage::open(dir.path()).unwrap();
+            s.append(&[entry(1)]).unwrap();
+            s.sync().unwrap();
+            s.append(&[entry(2)]).unwrap();
+            // Dropped without sync: the open transaction rolls back.
+        }
+        let mut s = SqliteStorage::open(dir.path()).unwrap();
+        assert_eq!(s.load().unwrap().entries, vec![entry(1)]);
+    }
+
+    #[test]
+    fn a_torn_last_entry_is_dropped_and_other_corruption_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        {
+            let mut s = SqliteStorage::open(dir.path()).unwrap();
+            s.append(&[entry(1), entry(2), entry(3)]).unwrap();
+            s.sync().unwrap();
+        }
+        let corrupt = |seq: i64| {
+            let c = Connection::open(&path).unwrap();
+            c.execute(
+                "UPDATE journal SET crc = crc + 1 WHERE seq = ?1",
+                params![seq],
+            )
+            .unwrap();
+        };
+        corrupt(3);
+        let mut s = SqliteStorage::open(dir.path()).unwrap();
+        let loaded = s.load().unwrap();
+        assert!(loaded.dropped_torn_entry);
+        assert_eq!(loaded.entries, vec![entry(1), entry(2)]);
+        drop(s);
+        corrupt(1);
+        let mut s = SqliteStorage::open(dir.path()).unwrap();
+        let e = s.load().unwrap_err();
+        assert!(e.0.contains(FILE_NAME) && e.0.contains("entry 1"), "{e}");
+    }
+
+    #[test]
+    fn another_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SqliteStorage::open(dir.path()).unwrap());
+        let c = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+        c.execute(
+            "UPDATE meta SET value = 99 WHERE key = 'format_version'",
+            [],
+        )
+        .unwrap();
+        drop(c);
+        let e = SqliteStorage::open(dir.path()).unwrap_err();
+        assert!(e.0.contains("format 99"), "{e}");
+    }
+}
