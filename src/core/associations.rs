@@ -18,7 +18,8 @@ use crate::core::catalog::{Catalog, RegionScope, ResourceTypeInfo};
 use crate::core::clock::Ctx;
 use crate::core::invitations;
 use crate::core::page::{MaxResultsError, Pager};
-use crate::core::resources::split_cursor;
+use crate::core::permissions::ResourceOwner;
+use crate::core::resources::{rows_after, shares_from, split_cursor};
 use crate::core::shares::{
     self, row_key, Assoc, AssociationStatus, AssociationType, AttachedPermission, PrincipalAssoc,
     ResourceAssoc, ResourceShare, SourceAssoc,
@@ -812,31 +813,25 @@ pub fn get_resource_share_associations(
         MaxResultsError::InvalidParameter,
     )?;
     let cursor = pager.after().map(str::to_string);
-    let (after_share, after_entity) = split_cursor(cursor.as_deref());
-    let items = shares::owned(state, &ctx.account, None)
-        .filter(|s| after_share.is_none_or(|a| s.arn.as_str() >= a))
-        .filter(|s| {
+    let (after_share, _) = split_cursor(cursor.as_deref());
+    let shares =
+        shares_from(state, ctx, ResourceOwner::SelfAccount, after_share, false).filter(|s| {
             input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
-        })
-        .flat_map(|s| {
-            let after = if Some(s.arn.as_str()) == after_share {
-                after_entity
-            } else {
-                None
-            };
-            let ids: Vec<&String> = match kind {
-                AssociationType::Resource => s.resources.keys().collect(),
-                AssociationType::Principal => s.principals.keys().collect(),
-                AssociationType::Source => s.sources.keys().collect(),
-            };
-            ids.into_iter()
-                .filter(move |id| after.is_none_or(|a| id.as_str() > a))
-                .filter_map(move |id| row_of(s, kind, id))
-        })
-        .filter(|r| resource_arn.is_none_or(|a| r.entity == a))
-        .filter(|r| principal.is_none_or(|p| r.entity == p))
-        .filter(|r| input.status.is_none_or(|st| r.status == st))
-        .map(|r| (row_key(&r.share_arn, &r.entity), r));
+        });
+    let items = rows_after(shares, cursor.as_deref(), |s, after| {
+        let ids: Vec<&String> = match kind {
+            AssociationType::Resource => s.resources.keys().collect(),
+            AssociationType::Principal => s.principals.keys().collect(),
+            AssociationType::Source => s.sources.keys().collect(),
+        };
+        ids.into_iter()
+            .filter(move |id| after.is_none_or(|a| id.as_str() > a))
+            .filter_map(move |id| row_of(s, kind, id))
+    })
+    .filter(|r| resource_arn.is_none_or(|a| r.entity == a))
+    .filter(|r| principal.is_none_or(|p| r.entity == p))
+    .filter(|r| input.status.is_none_or(|st| r.status == st))
+    .map(|r| (row_key(&r.share_arn, &r.entity), r));
     let (items, next_token) = pager.finish(items);
     Ok(Page { items, next_token })
 }
@@ -899,35 +894,29 @@ pub fn list_source_associations(
         MaxResultsError::InvalidParameter,
     )?;
     let cursor = pager.after().map(str::to_string);
-    let (after_share, after_entity) = split_cursor(cursor.as_deref());
-    let items = shares::owned(state, &ctx.account, None)
-        .filter(|s| after_share.is_none_or(|a| s.arn.as_str() >= a))
-        .filter(|s| {
+    let (after_share, _) = split_cursor(cursor.as_deref());
+    let shares =
+        shares_from(state, ctx, ResourceOwner::SelfAccount, after_share, false).filter(|s| {
             input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
-        })
-        .flat_map(|s| {
-            let after = if Some(s.arn.as_str()) == after_share {
-                after_entity
-            } else {
-                None
-            };
-            s.sources
-                .iter()
-                .filter(move |(id, _)| after.is_none_or(|a| id.as_str() > a))
-                .map(move |(id, src)| SourceInfo {
-                    share_arn: s.arn.clone(),
-                    source_id: id.clone(),
-                    source_type: src.source.source_type(),
-                    status: src.assoc.status,
-                    status_message: src.assoc.status_message.clone(),
-                    creation_time: src.assoc.creation_time,
-                    last_updated_time: src.assoc.last_updated_time,
-                })
-        })
-        .filter(|r| source_id.is_none_or(|x| r.source_id == x))
-        .filter(|r| source_type.is_none_or(|t| r.source_type == t))
-        .filter(|r| input.status.is_none_or(|st| r.status == st))
-        .map(|r| (row_key(&r.share_arn, &r.source_id), r));
+        });
+    let items = rows_after(shares, cursor.as_deref(), |s, after| {
+        s.sources
+            .iter()
+            .filter(move |(id, _)| after.is_none_or(|a| id.as_str() > a))
+            .map(move |(id, src)| SourceInfo {
+                share_arn: s.arn.clone(),
+                source_id: id.clone(),
+                source_type: src.source.source_type(),
+                status: src.assoc.status,
+                status_message: src.assoc.status_message.clone(),
+                creation_time: src.assoc.creation_time,
+                last_updated_time: src.assoc.last_updated_time,
+            })
+    })
+    .filter(|r| source_id.is_none_or(|x| r.source_id == x))
+    .filter(|r| source_type.is_none_or(|t| r.source_type == t))
+    .filter(|r| input.status.is_none_or(|st| r.status == st))
+    .map(|r| (row_key(&r.share_arn, &r.source_id), r));
     let (items, next_token) = pager.finish(items);
     Ok(Page { items, next_token })
 }

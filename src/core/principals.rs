@@ -9,7 +9,7 @@ use crate::core::catalog::Catalog;
 use crate::core::clock::Ctx;
 use crate::core::page::{join_key, MaxResultsError, Pager};
 use crate::core::permissions::ResourceOwner;
-use crate::core::resources::{shares_for, split_cursor};
+use crate::core::resources::{rows_after, shares_for, split_cursor};
 use crate::core::shares::ResourceShare;
 use crate::core::state::State;
 use crate::core::{Page, PageInput};
@@ -117,8 +117,8 @@ pub fn list_principals(
         MaxResultsError::InvalidParameter,
     )?;
     let cursor = pager.after().map(str::to_string);
-    let (after_share, after_principal) = split_cursor(cursor.as_deref());
-    let items = shares_for(state, ctx, owner, after_share)
+    let (after_share, _) = split_cursor(cursor.as_deref());
+    let shares = shares_for(state, ctx, owner, after_share)
         .filter(|s| {
             input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
         })
@@ -129,17 +129,12 @@ pub fn list_principals(
                     .is_some_and(|ra| ra.assoc.status.is_live())
             })
         })
-        .filter(|s| resource_type.is_none_or(|t| s.resource_types().contains(t)))
-        .flat_map(|s| {
-            let after = if Some(s.arn.as_str()) == after_share {
-                after_principal
-            } else {
-                None
-            };
-            rows(state, ctx, owner, s, after)
-        })
-        .filter(|p| input.principals.is_empty() || input.principals.contains(&p.id))
-        .map(|p| (join_key(&[&p.share_arn, &p.id]), p));
+        .filter(|s| resource_type.is_none_or(|t| s.resource_types().contains(t)));
+    let items = rows_after(shares, cursor.as_deref(), |s, after| {
+        rows(state, ctx, owner, s, after)
+    })
+    .filter(|p| input.principals.is_empty() || input.principals.contains(&p.id))
+    .map(|p| (join_key(&[&p.share_arn, &p.id]), p));
     let (items, next_token) = pager.finish(items);
     Ok(Page { items, next_token })
 }

@@ -2,6 +2,8 @@
 //! resources shared with the caller (OTHER-ACCOUNTS), one row per
 //! (share, resource).
 
+use std::ops::Bound;
+
 use chrono::{DateTime, Utc};
 
 use crate::core::access;
@@ -86,31 +88,40 @@ pub struct ListResourcesInput {
     pub page: PageInput,
 }
 
-/// The shares a listing for `owner` walks, in ARN order: the caller's own
-/// ACTIVE shares (SELF) or those shared with it (OTHER-ACCOUNTS).
+/// The shares a listing for `owner` walks, in ARN order from `from`
+/// (inclusive): the caller's own ACTIVE shares (SELF) or those shared with it
+/// (OTHER-ACCOUNTS).
 pub fn shares_for<'a>(
     state: &'a State,
     ctx: &Ctx,
     owner: ResourceOwner,
     from: Option<&str>,
 ) -> Box<dyn Iterator<Item = &'a ResourceShare> + 'a> {
+    shares_from(state, ctx, owner, from, true)
+}
+
+/// Like [`shares_for`]; with `active_only` false the caller's own shares
+/// include DELETED ones (owner views of associations).
+pub fn shares_from<'a>(
+    state: &'a State,
+    ctx: &Ctx,
+    owner: ResourceOwner,
+    from: Option<&str>,
+    active_only: bool,
+) -> Box<dyn Iterator<Item = &'a ResourceShare> + 'a> {
+    let start = from.map_or(Bound::Unbounded, Bound::Included);
     match owner {
         ResourceOwner::SelfAccount => Box::new(
-            shares::owned(state, &ctx.account, None)
-                .filter(move |s| s.status == ShareStatus::Active)
-                .skip_while({
-                    let from = from.map(str::to_string);
-                    move |s| from.as_deref().is_some_and(|f| s.arn.as_str() < f)
-                }),
+            shares::owned(state, &ctx.account, start)
+                .filter(move |s| !active_only || s.status == ShareStatus::Active),
         ),
         ResourceOwner::OtherAccounts => {
-            let from = from.map(str::to_string);
-            Box::new(
-                access::visible_shares(state, &ctx.account)
-                    .into_iter()
-                    .filter(move |a| from.as_deref().is_none_or(|f| a.as_str() >= f))
-                    .filter_map(|a| state.shares.get(&a)),
-            )
+            let visible = access::visible_shares(state, &ctx.account);
+            let arns: Vec<String> = visible
+                .range::<str, _>((start, Bound::Unbounded))
+                .cloned()
+                .collect();
+            Box::new(arns.into_iter().filter_map(|a| state.shares.get(&a)))
         }
     }
 }
@@ -124,6 +135,29 @@ pub fn split_cursor(after: Option<&str>) -> (Option<&str>, Option<&str>) {
             None => (Some(k), None),
         },
     }
+}
+
+/// The rows of a listing over many shares, in (share ARN, entity) order,
+/// after the page cursor `cursor` (a `join_key` of share ARN and entity):
+/// `shares` must start at the cursor's share; `rows` gives one share's rows
+/// after an entity key (`None`: all of them).
+pub fn rows_after<'a, T: 'a, I>(
+    shares: impl Iterator<Item = &'a ResourceShare> + 'a,
+    cursor: Option<&'a str>,
+    mut rows: impl FnMut(&'a ResourceShare, Option<&'a str>) -> I + 'a,
+) -> impl Iterator<Item = T> + 'a
+where
+    I: Iterator<Item = T> + 'a,
+{
+    let (after_share, after_entity) = split_cursor(cursor);
+    shares.flat_map(move |s| {
+        let after = if Some(s.arn.as_str()) == after_share {
+            after_entity
+        } else {
+            None
+        };
+        rows(s, after)
+    })
 }
 
 /// ListResources.
@@ -169,9 +203,9 @@ pub fn list_resources(
         MaxResultsError::InvalidParameter,
     )?;
     let cursor = pager.after().map(str::to_string);
-    let (after_share, after_resource) = split_cursor(cursor.as_deref());
+    let (after_share, _) = split_cursor(cursor.as_deref());
     let principal = input.principal.as_deref().filter(|p| !p.is_empty());
-    let items = shares_for(state, ctx, owner, after_share)
+    let shares = shares_for(state, ctx, owner, after_share)
         .filter(|s| {
             input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
         })
@@ -182,16 +216,11 @@ pub fn list_resources(
                 .get(p)
                 .is_some_and(|pa| pa.assoc.status.is_live()),
             (ResourceOwner::OtherAccounts, Some(p)) => s.owner == p,
-        })
-        .flat_map(|s| {
-            let after = if Some(s.arn.as_str()) == after_share {
-                after_resource
-            } else {
-                None
-            };
-            rows_of_share(s, after, input.scope, resource_type, &input.resource_arns)
-        })
-        .map(|r| (join_key(&[&r.share_arn, &r.arn]), r));
+        });
+    let items = rows_after(shares, cursor.as_deref(), |s, after| {
+        rows_of_share(s, after, input.scope, resource_type, &input.resource_arns)
+    })
+    .map(|r| (join_key(&[&r.share_arn, &r.arn]), r));
     let (items, next_token) = pager.finish(items);
     Ok(Page { items, next_token })
 }

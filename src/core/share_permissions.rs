@@ -7,13 +7,13 @@
 //! version is newly attached; shares keep their version when a new default
 //! appears, until replaced.
 
-use crate::core::access;
 use crate::core::catalog::Catalog;
 use crate::core::clock::Ctx;
 use crate::core::page::{join_key, MaxResultsError, Pager};
 use crate::core::permissions::{
     self, FeatureSet, PermissionInfo, PermissionRef, PermissionStatus, ResourceOwner,
 };
+use crate::core::resources;
 use crate::core::shares::{self, AssociationStatus, AttachedPermission, ParameterValues};
 use crate::core::state::State;
 use crate::core::{Page, PageInput};
@@ -312,69 +312,55 @@ pub fn list_permission_associations(
         MaxResultsError::InvalidParameter,
     )?;
     let cursor = pager.after().map(str::to_string);
-    let (after_share, after_permission) = crate::core::resources::split_cursor(cursor.as_deref());
-    let shares: Box<dyn Iterator<Item = &crate::core::shares::ResourceShare>> = match owner {
-        ResourceOwner::SelfAccount => Box::new(shares::owned(state, &ctx.account, None)),
-        ResourceOwner::OtherAccounts => Box::new(
-            access::visible_shares(state, &ctx.account)
-                .into_iter()
-                .filter_map(|a| state.shares.get(&a)),
-        ),
-    };
-    let items = shares
-        .filter(|s| after_share.is_none_or(|a| s.arn.as_str() >= a))
+    let (after_share, _) = resources::split_cursor(cursor.as_deref());
+    let shares = resources::shares_from(state, ctx, owner, after_share, false)
         .filter(|s| {
             input
                 .resource_share_arn
                 .as_deref()
                 .is_none_or(|a| s.arn == a)
         })
-        .filter(|s| input.feature_set.is_none_or(|f| s.feature_set == f))
-        .flat_map(|s| {
-            let after = if Some(s.arn.as_str()) == after_share {
-                after_permission
-            } else {
-                None
-            };
-            let mut rows: Vec<AssociatedPermissionInfo> = s
-                .permissions
-                .values()
-                .filter(|a| after.is_none_or(|x| a.arn.as_str() > x))
-                .filter_map(|a| {
-                    let p = definition(state, a)?;
-                    let (_, decls) = p.template(a.version)?;
-                    Some(AssociatedPermissionInfo {
-                        arn: a.arn.clone(),
-                        version: a.version,
-                        default_version: a.version == p.default_version(),
-                        resource_type: p.resource_type().to_string(),
-                        status: p.info(a.version, &ctx.account).status,
-                        feature_set: s.feature_set,
-                        last_updated_time: a.last_updated_time,
-                        share_arn: s.arn.clone(),
-                        parameters: decls.to_vec(),
-                        parameter_values: a.parameter_values.clone(),
-                        association_status: if s.is_live() {
-                            AssociationStatus::Associated
-                        } else {
-                            AssociationStatus::Disassociated
-                        },
-                    })
+        .filter(|s| input.feature_set.is_none_or(|f| s.feature_set == f));
+    let items = resources::rows_after(shares, cursor.as_deref(), |s, after| {
+        let mut rows: Vec<AssociatedPermissionInfo> = s
+            .permissions
+            .values()
+            .filter(|a| after.is_none_or(|x| a.arn.as_str() > x))
+            .filter_map(|a| {
+                let p = definition(state, a)?;
+                let (_, decls) = p.template(a.version)?;
+                Some(AssociatedPermissionInfo {
+                    arn: a.arn.clone(),
+                    version: a.version,
+                    default_version: a.version == p.default_version(),
+                    resource_type: p.resource_type().to_string(),
+                    status: p.info(a.version, &ctx.account).status,
+                    feature_set: s.feature_set,
+                    last_updated_time: a.last_updated_time,
+                    share_arn: s.arn.clone(),
+                    parameters: decls.to_vec(),
+                    parameter_values: a.parameter_values.clone(),
+                    association_status: if s.is_live() {
+                        AssociationStatus::Associated
+                    } else {
+                        AssociationStatus::Disassociated
+                    },
                 })
-                .collect();
-            rows.sort_by(|x, y| x.arn.cmp(&y.arn));
-            rows
-        })
-        .filter(|r| input.permission_arn.as_deref().is_none_or(|p| r.arn == p))
-        .filter(|r| version.is_none_or(|v| r.version == v))
-        .filter(|r| resource_type.is_none_or(|t| r.resource_type == t))
-        .filter(|r| {
-            input
-                .association_status
-                .is_none_or(|st| r.association_status == st)
-        })
-        .filter(|r| input.default_version != Some(true) || r.default_version)
-        .map(|r| (join_key(&[&r.share_arn, &r.arn]), r));
+            })
+            .collect();
+        rows.sort_by(|x, y| x.arn.cmp(&y.arn));
+        rows.into_iter()
+    })
+    .filter(|r| input.permission_arn.as_deref().is_none_or(|p| r.arn == p))
+    .filter(|r| version.is_none_or(|v| r.version == v))
+    .filter(|r| resource_type.is_none_or(|t| r.resource_type == t))
+    .filter(|r| {
+        input
+            .association_status
+            .is_none_or(|st| r.association_status == st)
+    })
+    .filter(|r| input.default_version != Some(true) || r.default_version)
+    .map(|r| (join_key(&[&r.share_arn, &r.arn]), r));
     let (items, next_token) = pager.finish(items);
     Ok(Page { items, next_token })
 }

@@ -309,16 +309,19 @@ pub fn owner_prefix(state: &State, owner: &str) -> String {
     )
 }
 
-/// The shares `owner` owns, in ARN order, starting after `after`.
+/// The shares `owner` owns, in ARN order, from `start` (a share ARN bound;
+/// `Unbounded` for all). A range scan: the cost follows what is returned.
 pub fn owned<'a>(
     state: &'a State,
     owner: &str,
-    after: Option<&str>,
+    start: std::ops::Bound<&str>,
 ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
+    use std::ops::Bound;
     let prefix = owner_prefix(state, owner);
-    let start = match after {
-        Some(a) if a >= prefix.as_str() => std::ops::Bound::Excluded(a.to_string()),
-        _ => std::ops::Bound::Included(prefix.clone()),
+    let start = match start {
+        Bound::Excluded(a) if a >= prefix.as_str() => Bound::Excluded(a.to_string()),
+        Bound::Included(a) if a >= prefix.as_str() => Bound::Included(a.to_string()),
+        _ => Bound::Included(prefix.clone()),
     };
     state
         .shares
@@ -659,7 +662,13 @@ pub fn get_resource_shares(
     )?;
     let after = pager.after().map(str::to_string);
     let candidates: Box<dyn Iterator<Item = &ResourceShare>> = match owner {
-        ResourceOwner::SelfAccount => Box::new(owned(state, &ctx.account, after.as_deref())),
+        ResourceOwner::SelfAccount => Box::new(owned(
+            state,
+            &ctx.account,
+            after
+                .as_deref()
+                .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
+        )),
         ResourceOwner::OtherAccounts => Box::new(
             access::visible_shares(state, &ctx.account)
                 .into_iter()
