@@ -63,9 +63,23 @@ pub struct Config {
     #[arg(long, env = "RAMD_AUTH", value_enum, default_value = "header")]
     pub auth: AuthMode,
 
-    /// JSON file of bearer tokens (token mode).
+    /// JSON file of bearer tokens and client-certificate identities (token
+    /// mode), reloaded on SIGHUP.
     #[arg(long, env = "RAMD_TOKENS_FILE")]
     pub tokens_file: Option<PathBuf>,
+
+    /// PEM certificate chain to serve gRPC over TLS (with `--tls-key`).
+    #[arg(long, env = "RAMD_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "RAMD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// PEM CA certificates: clients must present a certificate they issued
+    /// (mutual TLS). Needs `--tls-cert`.
+    #[arg(long, env = "RAMD_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
 
     /// Time moves only through the Admin AdvanceClock RPC (for tests).
     #[arg(long, env = "RAMD_MANUAL_CLOCK")]

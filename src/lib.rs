@@ -14,6 +14,8 @@
 //! - [`store`]: persistence: the journal of mutations, snapshots, group
 //!   commit, and the SQLite and in-memory backends.
 //! - [`error`]: the domain error, one variant per AWS exception.
+//! - [`tls`]: TLS and mutual TLS on the gRPC port, and warnings about
+//!   unauthenticated exposure.
 
 pub mod api;
 pub mod config;
@@ -22,3 +24,4 @@ pub mod error;
 pub mod pb;
 pub mod server;
 pub mod store;
+pub mod tls;

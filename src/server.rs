@@ -7,14 +7,13 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
 use crate::api::admin::AdminService;
 use crate::api::ram::RamService;
 use crate::api::replay;
 use crate::api::{Auth, Shared};
-use crate::config::{AuthMode, Config, LogFormat};
+use crate::config::{Config, LogFormat};
 use crate::core::clock::Clock;
 use crate::core::state::{CoreConfig, Limits, State};
 use crate::pb;
@@ -72,9 +71,6 @@ pub async fn shutdown_signal() {
 /// With `storage`, the state is recovered from it (snapshot, then journal)
 /// and every later mutation is journaled to it.
 pub fn build_shared(config: &Config, storage: Option<Box<dyn Storage>>) -> Result<Shared, String> {
-    if config.auth == AuthMode::Token {
-        return Err("--auth token is not supported by this release; use --auth header".into());
-    }
     if !crate::core::arn::is_account_id(&config.default_account) {
         return Err(format!(
             "--default-account {:?} is not a 12-digit account id",
@@ -115,9 +111,7 @@ pub fn build_shared(config: &Config, storage: Option<Box<dyn Storage>>) -> Resul
     } else {
         Clock::System
     };
-    let auth = Auth::Header {
-        default_account: config.default_account.clone(),
-    };
+    let auth = Auth::from_config(config)?;
     let Some(mut storage) = storage else {
         let state = State::new(core_config, rand::random());
         return Ok(Shared::new(state, clock, auth));
@@ -170,11 +164,8 @@ pub async fn run_with_storage(
     storage: Option<Box<dyn Storage>>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let shared = Arc::new(build_shared(&config, storage)?);
-    if !listener.local_addr()?.ip().is_loopback() {
-        tracing::warn!(
-            "header mode trusts x-ram-account-id from any caller on a non-loopback address"
-        );
-    }
+    let _reloads = shared.auth.reload_on_sighup()?;
+    crate::tls::warn_if_exposed(&config, &shared.auth, listener.local_addr()?);
 
     let (health, health_service) = tonic_health::server::health_reporter();
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -209,7 +200,7 @@ pub async fn run_with_storage(
         let _ = drained_tx.send(());
     };
 
-    let server = Server::builder()
+    let server = crate::tls::server_builder(&config)?
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

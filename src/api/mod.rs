@@ -23,6 +23,7 @@ pub mod ram;
 pub mod replay;
 pub mod status;
 pub mod to_proto;
+pub mod tokens;
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -309,7 +310,7 @@ impl Shared {
         Resp: From<Out>,
     {
         let started = Instant::now();
-        let caller = match self.auth.caller(req.metadata()) {
+        let caller = match self.auth.caller(&req) {
             Ok(c) => c,
             Err(e) => return finish(method, "-", started, Err(e)),
         };
@@ -337,7 +338,7 @@ impl Shared {
         Resp: From<Out> + TokenResponse + Message + Default,
     {
         let started = Instant::now();
-        let caller = match self.auth.caller(req.metadata()) {
+        let caller = match self.auth.caller(&req) {
             Ok(c) => c,
             Err(e) => return finish(method, "-", started, Err(e)),
         };
@@ -387,7 +388,7 @@ impl Shared {
         Resp: From<Out>,
     {
         let started = Instant::now();
-        let caller = match self.auth.caller(req.metadata()) {
+        let caller = match self.auth.caller(&req) {
             Ok(c) => c,
             Err(e) => return finish(method, "-", started, Err(e)),
         };
@@ -419,12 +420,8 @@ impl Shared {
     }
 
     /// Checks that the caller holds admin rights.
-    fn admin_caller(
-        &self,
-        method: &str,
-        md: &tonic::metadata::MetadataMap,
-    ) -> Result<Caller, (String, Error)> {
-        let caller = self.auth.caller(md).map_err(|e| ("-".to_string(), e))?;
+    fn admin_caller<T>(&self, method: &str, req: &Request<T>) -> Result<Caller, (String, Error)> {
+        let caller = self.auth.caller(req).map_err(|e| ("-".to_string(), e))?;
         if !caller.admin {
             return Err((
                 caller.account,
@@ -444,7 +441,7 @@ impl Shared {
         op: QueryOp<Req, Resp>,
     ) -> Result<Response<Resp>, Status> {
         let started = Instant::now();
-        let caller = match self.admin_caller(method, req.metadata()) {
+        let caller = match self.admin_caller(method, &req) {
             Ok(c) => c,
             Err((account, e)) => return finish(method, &account, started, Err(e)),
         };
@@ -461,7 +458,7 @@ impl Shared {
         op: MutateOp<Req, Resp>,
     ) -> Result<Response<Resp>, Status> {
         let started = Instant::now();
-        let caller = match self.admin_caller(method, req.metadata()) {
+        let caller = match self.admin_caller(method, &req) {
             Ok(c) => c,
             Err((account, e)) => return finish(method, &account, started, Err(e)),
         };
@@ -481,7 +478,7 @@ impl Shared {
         f: impl FnOnce(&Shared, Req) -> Result<Resp, Error>,
     ) -> Result<Response<Resp>, Status> {
         let started = Instant::now();
-        let caller = match self.admin_caller(method, req.metadata()) {
+        let caller = match self.admin_caller(method, &req) {
             Ok(c) => c,
             Err((account, e)) => return finish(method, &account, started, Err(e)),
         };

@@ -10,6 +10,7 @@ use std::time::Duration;
 use ramd::pb::v1 as pb;
 use rand::Rng;
 
+use crate::common::process::RamdProcess;
 use crate::common::*;
 
 const ACCOUNTS: [&str; 4] = [
@@ -27,10 +28,8 @@ struct Ledger {
     acknowledged: BTreeMap<String, BTreeSet<String>>,
 }
 
-fn flags(dir: &str) -> Vec<String> {
+fn flags() -> Vec<String> {
     [
-        "--data-dir",
-        dir,
         "--quota-permissions",
         "100000",
         "--quota-permissions-per-type",
@@ -46,8 +45,12 @@ fn flags(dir: &str) -> Vec<String> {
 }
 
 /// Every permission and share name an account has, by paging through.
-async fn names(ramd: &Binary, account: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut ram = ramd.ram();
+async fn names(
+    ramd: &tonic::transport::Channel,
+    account: &str,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut ram =
+        pb::resource_access_manager_client::ResourceAccessManagerClient::new(ramd.clone());
     let mut permissions = BTreeSet::new();
     let mut token = None;
     loop {
@@ -112,7 +115,7 @@ async fn names(ramd: &Binary, account: &str) -> (BTreeSet<String>, BTreeSet<Stri
 }
 
 /// Checks every acknowledged write is present and nothing unattempted is.
-async fn verify(ramd: &Binary, ledger: &Ledger) {
+async fn verify(ramd: &tonic::transport::Channel, ledger: &Ledger) {
     for account in ACCOUNTS {
         let (permissions, shares) = names(ramd, account).await;
         let present: BTreeSet<String> = permissions.union(&shares).cloned().collect();
@@ -200,20 +203,21 @@ async fn writer(
 async fn acknowledged_writes_survive_sigkill_at_random_moments() {
     let dir = tempfile::tempdir().unwrap();
     let dir_str = dir.path().to_str().unwrap().to_string();
-    let args = flags(&dir_str);
+    let args = flags();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut rng = rand::rng();
     let mut total_acknowledged = 0;
     for round in 0..ROUNDS {
-        let mut ramd = Binary::start(&args).await;
+        let mut ramd = RamdProcess::start_durable(&dir_str, &args);
+        let channel = ramd.channel().await;
         let known = ledger.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        verify(&ramd, &known).await;
+        verify(&channel, &known).await;
         let mut writers = Vec::new();
         for account in ACCOUNTS {
             for _ in 0..2 {
                 writers.push(tokio::spawn(writer(
-                    ramd.channel.clone(),
+                    channel.clone(),
                     account,
                     round,
                     ledger.clone(),
@@ -222,7 +226,7 @@ async fn acknowledged_writes_survive_sigkill_at_random_moments() {
         }
         tokio::time::sleep(Duration::from_millis(rng.random_range(50..400))).await;
         ramd.signal("KILL");
-        ramd.wait().await;
+        ramd.wait_exit().await;
         for w in writers {
             tokio::time::timeout(Duration::from_secs(30), w)
                 .await
@@ -237,9 +241,9 @@ async fn acknowledged_writes_survive_sigkill_at_random_moments() {
             .map(BTreeSet::len)
             .sum::<usize>();
     }
-    let ramd = Binary::start(&args).await;
+    let ramd = RamdProcess::start_durable(&dir_str, &args);
     let known = ledger.lock().unwrap().clone();
-    verify(&ramd, &known).await;
+    verify(&ramd.channel().await, &known).await;
     eprintln!("{ROUNDS} crashes, {total_acknowledged} acknowledged writes, all present");
     assert!(
         total_acknowledged > ROUNDS * 10,

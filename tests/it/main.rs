@@ -13,6 +13,7 @@ mod paging;
 mod permissions;
 mod resource_policies;
 mod resource_types;
+mod security;
 mod service;
 mod share_permissions;
 mod sharing;

@@ -12,6 +12,7 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 use tonic_reflection::pb::v1::ServerReflectionRequest;
 
+use crate::common::process::RamdProcess;
 use crate::common::*;
 
 #[tokio::test]
@@ -176,8 +177,8 @@ async fn advance_clock_moves_a_manual_clock_only() {
 /// clean exit; on a system clock AdvanceClock is refused.
 #[tokio::test]
 async fn the_binary_serves_and_drains_on_sigterm() {
-    let mut ramd = Binary::start(&["--ephemeral", "--log-format", "json"]).await;
-    let channel = ramd.channel.clone();
+    let mut ramd = RamdProcess::start(&[]);
+    let channel = ramd.channel().await;
     let r = ramd::pb::admin::admin_client::AdminClient::new(channel.clone())
         .advance_clock(admin_pb::AdvanceClockRequest { seconds: 1 })
         .await;
@@ -186,17 +187,11 @@ async fn the_binary_serves_and_drains_on_sigterm() {
         Code::FailedPrecondition,
         "OperationNotPermittedException",
     );
-
+    let request = ramd.wait_for_log("request");
+    assert_eq!(request["method"], "AdvanceClock");
+    assert!(request["latency_us"].is_number());
     ramd.signal("TERM");
-    let exit = ramd.wait().await;
+    ramd.wait_for_log("shutdown requested: reporting NOT_SERVING and draining");
+    let exit = ramd.wait_exit().await;
     assert!(exit.success(), "exit status {exit:?}");
-    let logs = ramd.stderr();
-    let request_line = logs
-        .lines()
-        .find(|l| l.contains("AdvanceClock"))
-        .expect("a log line for the request");
-    let v: serde_json::Value = serde_json::from_str(request_line).unwrap();
-    assert_eq!(v["fields"]["method"], "AdvanceClock");
-    assert!(v["fields"]["latency_us"].is_number());
-    assert!(logs.contains("draining"), "{logs}");
 }

@@ -1,6 +1,9 @@
 //! Test support: a real ramd server on 127.0.0.1 with a free port, its
 //! generated clients, and assertions on the error contract.
 
+pub mod pki;
+pub mod process;
+
 use clap::Parser;
 use ramd::config::Config;
 use ramd::pb::admin as admin_pb;
@@ -8,8 +11,9 @@ use ramd::pb::admin::admin_client::AdminClient;
 use ramd::pb::v1 as pb;
 use ramd::pb::v1::resource_access_manager_client::ResourceAccessManagerClient;
 use ramd::store::Storage;
+use std::net::SocketAddr;
 use tokio::sync::oneshot;
-use tonic::transport::Channel;
+use tonic::transport::{Channel, ClientTlsConfig};
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
 
@@ -28,6 +32,7 @@ pub const TEMPLATE_2: &str =
 /// A running server; dropping it stops the server.
 pub struct TestServer {
     pub channel: Channel,
+    pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
 }
@@ -35,12 +40,26 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with default flags plus `extra` flags.
     pub async fn start_with(extra: &[&str]) -> TestServer {
-        TestServer::start_on(extra, None).await
+        TestServer::start_tls(extra, None).await
+    }
+
+    /// Starts a server with default flags plus `extra` flags; with `tls`,
+    /// its channel speaks TLS with that client configuration.
+    pub async fn start_tls(extra: &[&str], tls: Option<ClientTlsConfig>) -> TestServer {
+        TestServer::start_full(extra, None, tls).await
     }
 
     /// Starts a server whose state lives in `storage` (memory only when
     /// `None`), with default flags plus `extra` flags.
     pub async fn start_on(extra: &[&str], storage: Option<Box<dyn Storage>>) -> TestServer {
+        TestServer::start_full(extra, storage, None).await
+    }
+
+    async fn start_full(
+        extra: &[&str],
+        storage: Option<Box<dyn Storage>>,
+        tls: Option<ClientTlsConfig>,
+    ) -> TestServer {
         let mut args = vec!["ramd", "--listen", "127.0.0.1:0", "--manual-clock"];
         args.extend_from_slice(extra);
         let config = Config::parse_from(args);
@@ -59,16 +78,23 @@ impl TestServer {
             .await
             .expect("server runs");
         });
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
+        let channel = connect(addr, tls)
             .await
             .expect("connect to the test server");
         TestServer {
             channel,
+            addr,
             stop: Some(stop),
             handle: Some(handle),
         }
+    }
+
+    /// A new channel to the server, over TLS with `tls`.
+    pub async fn connect(
+        &self,
+        tls: Option<ClientTlsConfig>,
+    ) -> Result<Channel, tonic::transport::Error> {
+        connect(self.addr, tls).await
     }
 
     pub async fn start() -> TestServer {
@@ -107,6 +133,28 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
+        }
+    }
+}
+
+/// A channel to `addr`: plain HTTP/2, or TLS with `tls`.
+pub async fn connect(
+    addr: SocketAddr,
+    tls: Option<ClientTlsConfig>,
+) -> Result<Channel, tonic::transport::Error> {
+    match tls {
+        None => {
+            Channel::from_shared(format!("http://{addr}"))
+                .unwrap()
+                .connect()
+                .await
+        }
+        Some(tls) => {
+            Channel::from_shared(format!("https://{addr}"))
+                .unwrap()
+                .tls_config(tls)?
+                .connect()
+                .await
         }
     }
 }
@@ -760,104 +808,4 @@ pub fn share_arns(shares: &[pb::ResourceShare]) -> Vec<String> {
 /// The ARNs of resources, in order.
 pub fn resource_arns(resources: &[pb::Resource]) -> Vec<String> {
     resources.iter().map(|r| r.arn.clone()).collect()
-}
-
-/// The real `ramd` binary, started on a free loopback port; killed when
-/// dropped if still running.
-pub struct Binary {
-    pub child: std::process::Child,
-    pub channel: Channel,
-}
-
-impl Binary {
-    /// Starts `ramd --listen 127.0.0.1:<free port> <args>` and waits (with a
-    /// deadline) until its health check reports SERVING.
-    pub async fn start(args: &[&str]) -> Binary {
-        use tonic_health::pb::health_check_response::ServingStatus;
-        use tonic_health::pb::health_client::HealthClient;
-        use tonic_health::pb::HealthCheckRequest;
-
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let addr = format!("127.0.0.1:{port}");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ramd"))
-            .args(["--listen", &addr])
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("start ramd");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            if let Ok(ch) = Channel::from_shared(format!("http://{addr}"))
-                .unwrap()
-                .connect()
-                .await
-            {
-                let status = HealthClient::new(ch.clone())
-                    .check(HealthCheckRequest {
-                        service: String::new(),
-                    })
-                    .await
-                    .map(|r| r.into_inner().status);
-                if status.ok() == Some(ServingStatus::Serving as i32) {
-                    return Binary { child, channel: ch };
-                }
-            }
-            if let Ok(Some(exit)) = child.try_wait() {
-                panic!("ramd exited before serving: {exit:?}");
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "ramd did not become SERVING"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-
-    pub fn ram(&self) -> ResourceAccessManagerClient<Channel> {
-        ResourceAccessManagerClient::new(self.channel.clone())
-    }
-
-    /// Sends a signal (`TERM`, `KILL`, `HUP`) to the process.
-    pub fn signal(&self, signal: &str) {
-        let status = std::process::Command::new("kill")
-            .args([format!("-{signal}"), self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill -{signal} failed");
-    }
-
-    /// Waits (with a deadline) for the process to exit.
-    pub async fn wait(&mut self) -> std::process::ExitStatus {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            assert!(std::time::Instant::now() < deadline, "ramd did not stop");
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Everything the process wrote to stderr (after it exited).
-    pub fn stderr(&mut self) -> String {
-        use std::io::Read;
-        let mut logs = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            e.read_to_string(&mut logs).unwrap();
-        }
-        logs
-    }
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
