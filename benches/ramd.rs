@@ -1,0 +1,906 @@
+//! The ramd benchmark harness (`cargo bench --bench ramd -- [flags]`).
+//!
+//! It starts the release `ramd` with durable storage on loopback, preloads a
+//! data set (accounts in an organization with OUs, a customer managed
+//! permission per account, shares with resources and principals), then drives
+//! each measured operation from many concurrent connections for a fixed time
+//! and reports throughput and p50 / p99 / p99.9 latency. The same load then
+//! runs against a no-op tonic server (this binary, re-started in a mode that
+//! answers every RPC with a canned response of the same size, captured from
+//! ramd), and the report gives ramd / no-op: the gap to the stack's own
+//! limit. Scale checks follow: resident memory, the cost of the first and a
+//! far page, and restart time to SERVING.
+//!
+//! `--smoke` runs everything at a tiny size (CI); numbers are reported, not
+//! asserted.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use hdrhistogram::Histogram;
+use prost::Message;
+use ramd::pb::admin as admin_pb;
+use ramd::pb::admin::admin_client::AdminClient;
+use ramd::pb::v1 as pb;
+use ramd::pb::v1::resource_access_manager_client::ResourceAccessManagerClient;
+use ramd::pb::v1::resource_access_manager_server::{
+    ResourceAccessManager, ResourceAccessManagerServer,
+};
+use tonic::transport::{Channel, Server};
+use tonic::{Request, Response, Status};
+
+#[derive(Debug, Clone, Parser)]
+#[command(about = "ramd benchmark harness")]
+struct Args {
+    /// Resource shares to preload.
+    #[arg(long, default_value_t = 20_000)]
+    shares: usize,
+    /// Accounts (all in one organization).
+    #[arg(long, default_value_t = 2_000)]
+    accounts: usize,
+    /// Resources per preloaded share.
+    #[arg(long, default_value_t = 2)]
+    resources_per_share: usize,
+    /// Principals (organization member accounts) per preloaded share.
+    #[arg(long, default_value_t = 3)]
+    principals_per_share: usize,
+    /// Client connections.
+    #[arg(long, default_value_t = 8)]
+    connections: usize,
+    /// Requests in flight per connection (connections x concurrency clients).
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Seconds per measured operation.
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+    /// Tiny sizes, for CI.
+    #[arg(long)]
+    smoke: bool,
+    /// Where to write the markdown report.
+    #[arg(long, default_value = "target/bench/report.md")]
+    out: PathBuf,
+    /// Internal: serve the no-op server with canned responses from this file.
+    #[arg(long, hide = true)]
+    noop_canned: Option<PathBuf>,
+    /// Internal: the no-op server's port.
+    #[arg(long, hide = true, default_value_t = 0)]
+    noop_port: u16,
+    /// Ignored (cargo bench passes it).
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn account(i: usize) -> String {
+    format!("{:012}", 100_000_000_000u64 + i as u64)
+}
+
+fn with_account<T>(account: &str, msg: T) -> Request<T> {
+    let mut r = Request::new(msg);
+    r.metadata_mut()
+        .insert("x-ram-account-id", account.parse().unwrap());
+    r
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn connect(port: u16) -> Channel {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(c) = Channel::from_shared(format!("http://127.0.0.1:{port}"))
+            .unwrap()
+            .connect()
+            .await
+        {
+            let mut h = tonic_health::pb::health_client::HealthClient::new(c.clone());
+            let ok = h
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .map(|r| r.into_inner().status)
+                .ok();
+            if ok == Some(tonic_health::pb::health_check_response::ServingStatus::Serving as i32) {
+                return c;
+            }
+        }
+        assert!(Instant::now() < deadline, "server on port {port} did not serve");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A running ramd process.
+struct Ramd {
+    child: Child,
+    port: u16,
+    data_dir: PathBuf,
+}
+
+impl Ramd {
+    fn start(data_dir: &std::path::Path) -> Ramd {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_ramd"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--data-dir", data_dir.to_str().unwrap()])
+            .args(["--quota-permissions", "10000000"])
+            .args(["--quota-permissions-per-type", "10000000"])
+            .args(["--quota-resource-shares", "100000000"])
+            .args(["--quota-associations", "100000000"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ramd");
+        Ramd {
+            child,
+            port,
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    fn rss_mib(&self) -> f64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Ramd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Latencies and counts of one measured run.
+struct Measured {
+    ok: u64,
+    errors: u64,
+    elapsed: f64,
+    hist: Histogram<u64>,
+}
+
+impl Measured {
+    fn throughput(&self) -> f64 {
+        self.ok as f64 / self.elapsed
+    }
+    fn q_ms(&self, q: f64) -> f64 {
+        self.hist.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+/// Runs `call(worker, n, channel)` in a closed loop from every client for
+/// `seconds`.
+async fn load<F, Fut>(channels: &[Channel], per_channel: usize, seconds: f64, call: F) -> Measured
+where
+    F: Fn(usize, u64, Channel) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), Status>> + Send,
+{
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (c, channel) in channels.iter().enumerate() {
+        for k in 0..per_channel {
+            let worker = c * per_channel + k;
+            let (call, channel, counter) = (call.clone(), channel.clone(), counter.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+                let (mut ok, mut errors) = (0u64, 0u64);
+                while Instant::now() < deadline {
+                    let n = counter.fetch_add(1, Ordering::Relaxed);
+                    let t = Instant::now();
+                    match call(worker, n, channel.clone()).await {
+                        Ok(()) => {
+                            ok += 1;
+                            let _ = hist.record(t.elapsed().as_micros().max(1) as u64);
+                        }
+                        Err(_) => errors += 1,
+                    }
+                }
+                (ok, errors, hist)
+            }));
+        }
+    }
+    let mut total = Measured {
+        ok: 0,
+        errors: 0,
+        elapsed: 0.0,
+        hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
+    };
+    for t in tasks {
+        let (ok, errors, hist) = t.await.unwrap();
+        total.ok += ok;
+        total.errors += errors;
+        total.hist.add(hist).unwrap();
+    }
+    total.elapsed = started.elapsed().as_secs_f64();
+    total
+}
+
+/// Runs many requests with bounded concurrency (preloading).
+async fn bounded<I, F, Fut>(items: I, parallel: usize, f: F)
+where
+    I: IntoIterator,
+    F: Fn(I::Item) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    use std::collections::VecDeque;
+    let mut pending = VecDeque::new();
+    let mut iter = items.into_iter();
+    loop {
+        while pending.len() < parallel {
+            match iter.next() {
+                Some(item) => pending.push_back(Box::pin(f(item))),
+                None => break,
+            }
+        }
+        let Some(front) = pending.pop_front() else {
+            break;
+        };
+        front.await;
+    }
+}
+
+/// What the preload created, for the measured calls to address.
+struct Dataset {
+    accounts: Vec<String>,
+    permission_of: Vec<String>,
+    shares: Vec<(String, String, String)>,
+    big_owner: String,
+}
+
+async fn preload(args: &Args, channels: &[Channel]) -> Dataset {
+    let ch = channels[0].clone();
+    let mut admin = AdminClient::new(ch.clone());
+    let accounts: Vec<String> = (0..args.accounts).map(account).collect();
+    let org = admin
+        .create_organization(admin_pb::CreateOrganizationRequest {
+            management_account_id: accounts[0].clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organization
+        .unwrap();
+    let mut ous = Vec::new();
+    for i in 0..10 {
+        let ou = admin
+            .create_organizational_unit(admin_pb::CreateOrganizationalUnitRequest {
+                parent_id: org.root_id.clone(),
+                name: format!("ou{i}"),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .organizational_unit
+            .unwrap();
+        ous.push(ou.id);
+    }
+    let n_ch = channels.len();
+    bounded(accounts.iter().enumerate().skip(1), 64, |(i, a)| {
+        let mut admin = AdminClient::new(channels[i % n_ch].clone());
+        let parent = ous[i % ous.len()].clone();
+        let a = a.clone();
+        async move {
+            admin
+                .add_account(admin_pb::AddAccountRequest {
+                    account_id: a,
+                    parent_id: parent,
+                })
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+    ResourceAccessManagerClient::new(ch.clone())
+        .enable_sharing_with_aws_organization(with_account(
+            &accounts[0],
+            pb::EnableSharingWithAwsOrganizationRequest {},
+        ))
+        .await
+        .unwrap();
+    let template = r#"{"Effect":"Allow","Action":["codebuild:BatchGetProjects"]}"#;
+    bounded(accounts.iter().enumerate(), 64, |(i, a)| {
+        let mut ram = ResourceAccessManagerClient::new(channels[i % n_ch].clone());
+        let a = a.clone();
+        async move {
+            ram.create_permission(with_account(
+                &a,
+                pb::CreatePermissionRequest {
+                    name: "bench".into(),
+                    resource_type: "codebuild:Project".into(),
+                    policy_template: template.into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap();
+        }
+    })
+    .await;
+    let permission_of: Vec<String> = accounts
+        .iter()
+        .map(|a| format!("arn:aws:ram:us-east-1:{a}:permission/bench"))
+        .collect();
+    let big_owner = accounts[1 % accounts.len()].clone();
+    let plan: Vec<(usize, usize)> = (0..args.shares)
+        .map(|j| (j, if j % 5 == 0 { 1 % accounts.len() } else { j % accounts.len() }))
+        .collect();
+    let shares = Arc::new(std::sync::Mutex::new(Vec::with_capacity(args.shares)));
+    bounded(plan, 64, |(j, owner)| {
+        let mut ram = ResourceAccessManagerClient::new(channels[j % n_ch].clone());
+        let owner_id = accounts[owner].clone();
+        let resources: Vec<String> = (0..args.resources_per_share)
+            .map(|r| format!("arn:aws:codebuild:us-east-1:{owner_id}:project/b{j}-{r}"))
+            .collect();
+        let principals: Vec<String> = (1..=args.principals_per_share)
+            .map(|k| (owner + k * 7 + j) % accounts.len())
+            .filter(|p| *p != owner)
+            .map(|p| accounts[p].clone())
+            .collect();
+        let permission = permission_of[owner].clone();
+        let shares = shares.clone();
+        async move {
+            let first = resources.first().cloned().unwrap_or_default();
+            let arn = ram
+                .create_resource_share(with_account(
+                    &owner_id,
+                    pb::CreateResourceShareRequest {
+                        name: format!("s{j}"),
+                        resource_arns: resources,
+                        principals,
+                        permission_arns: vec![permission],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .resource_share
+                .unwrap()
+                .resource_share_arn;
+            shares.lock().unwrap().push((owner_id, arn, first));
+        }
+    })
+    .await;
+    let shares = Arc::try_unwrap(shares)
+        .map(|m| m.into_inner().unwrap())
+        .unwrap_or_default();
+    Dataset {
+        accounts,
+        permission_of,
+        shares,
+        big_owner,
+    }
+}
+
+/// The no-op server: answers every RPC with the canned response of its name
+/// (captured from ramd), or an empty one.
+#[derive(Default)]
+struct Noop {
+    canned: HashMap<&'static str, Box<dyn std::any::Any + Send + Sync>>,
+}
+
+macro_rules! noop_service {
+    ($($kind:ident $fn_name:ident $name:ident($req:ident -> $resp:ident) $op:path;)*) => {
+        #[tonic::async_trait]
+        impl ResourceAccessManager for Noop {
+            $(
+                async fn $fn_name(&self, req: Request<pb::$req>) -> Result<Response<pb::$resp>, Status> {
+                    let _ = req;
+                    let resp = self
+                        .canned
+                        .get(stringify!($name))
+                        .and_then(|c| c.downcast_ref::<pb::$resp>())
+                        .cloned()
+                        .unwrap_or_default();
+                    Ok(Response::new(resp))
+                }
+            )*
+        }
+
+        impl Noop {
+            /// Decodes canned responses (name -> encoded message).
+            fn load(raw: HashMap<String, Vec<u8>>) -> Noop {
+                let mut canned: HashMap<&'static str, Box<dyn std::any::Any + Send + Sync>> = HashMap::new();
+                $(
+                    if let Some(bytes) = raw.get(stringify!($name)) {
+                        canned.insert(
+                            stringify!($name),
+                            Box::new(pb::$resp::decode(&bytes[..]).expect("canned response decodes")),
+                        );
+                    }
+                )*
+                Noop { canned }
+            }
+        }
+    };
+}
+
+ramd::with_ram_operations!(noop_service);
+
+async fn serve_noop(canned: PathBuf, port: u16) {
+    let raw: Vec<(String, Vec<u8>)> = {
+        let text = std::fs::read(&canned).expect("read canned responses");
+        postcard::from_bytes(&text).expect("canned responses decode")
+    };
+    let noop = Noop::load(raw.into_iter().collect());
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status("", tonic_health::ServingStatus::Serving)
+        .await;
+    Server::builder()
+        .add_service(health_service)
+        .add_service(ResourceAccessManagerServer::new(noop))
+        .serve(format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap();
+}
+
+/// One measured operation: its name and how a client calls it.
+type Call = Arc<
+    dyn Fn(usize, u64, Channel) -> std::pin::Pin<Box<dyn Future<Output = Result<(), Status>> + Send>>
+        + Send
+        + Sync,
+>;
+
+fn reads(data: &Arc<Dataset>) -> Vec<(&'static str, Call)> {
+    let d = data.clone();
+    let get_permission: Call = Arc::new(move |_, n, ch| {
+        let i = (n as usize * 7919) % d.accounts.len();
+        let (a, p) = (d.accounts[i].clone(), d.permission_of[i].clone());
+        Box::pin(async move {
+            ResourceAccessManagerClient::new(ch)
+                .get_permission(with_account(
+                    &a,
+                    pb::GetPermissionRequest {
+                        permission_arn: p,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|_| ())
+        })
+    });
+    let d = data.clone();
+    let get_share: Call = Arc::new(move |_, n, ch| {
+        let (owner, arn, _) = d.shares[(n as usize * 7919) % d.shares.len()].clone();
+        Box::pin(async move {
+            ResourceAccessManagerClient::new(ch)
+                .get_resource_shares(with_account(
+                    &owner,
+                    pb::GetResourceSharesRequest {
+                        resource_owner: pb::ResourceOwner::Self_ as i32,
+                        resource_share_arns: vec![arn],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|_| ())
+        })
+    });
+    let d = data.clone();
+    let list_resources: Call = Arc::new(move |_, n, ch| {
+        let a = d.accounts[(n as usize * 7919) % d.accounts.len()].clone();
+        Box::pin(async move {
+            ResourceAccessManagerClient::new(ch)
+                .list_resources(with_account(
+                    &a,
+                    pb::ListResourcesRequest {
+                        resource_owner: pb::ResourceOwner::OtherAccounts as i32,
+                        max_results: Some(20),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|_| ())
+        })
+    });
+    let d = data.clone();
+    let policies: Call = Arc::new(move |_, n, ch| {
+        let (owner, _, resource) = d.shares[(n as usize * 7919) % d.shares.len()].clone();
+        Box::pin(async move {
+            ResourceAccessManagerClient::new(ch)
+                .get_resource_policies(with_account(
+                    &owner,
+                    pb::GetResourcePoliciesRequest {
+                        resource_arns: vec![resource],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|_| ())
+        })
+    });
+    vec![
+        ("GetPermission", get_permission),
+        ("GetResourceShares", get_share),
+        ("ListResources", list_resources),
+        ("GetResourcePolicies", policies),
+    ]
+}
+
+fn writes(data: &Arc<Dataset>, round: u64) -> Vec<(&'static str, Call)> {
+    let d = data.clone();
+    let create_share: Call = Arc::new(move |w, n, ch| {
+        let i = (w * 31 + n as usize) % d.accounts.len();
+        let owner = d.accounts[i].clone();
+        let principal = d.accounts[(i + 1) % d.accounts.len()].clone();
+        Box::pin(async move {
+            ResourceAccessManagerClient::new(ch)
+                .create_resource_share(with_account(
+                    &owner,
+                    pb::CreateResourceShareRequest {
+                        name: format!("w{round}-{n}"),
+                        resource_arns: vec![format!(
+                            "arn:aws:codebuild:us-east-1:{owner}:project/w{round}-{n}"
+                        )],
+                        principals: vec![principal],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|_| ())
+        })
+    });
+    let d = data.clone();
+    let associate: Call = Arc::new(move |_, n, ch| {
+        let (owner, arn, _) = d.shares[(n as usize * 7919) % d.shares.len()].clone();
+        Box::pin(async move {
+            ResourceAccessManagerClient::new(ch)
+                .associate_resource_share(with_account(
+                    &owner,
+                    pb::AssociateResourceShareRequest {
+                        resource_share_arn: arn,
+                        resource_arns: vec![format!(
+                            "arn:aws:codebuild:us-east-1:{owner}:project/a{round}-{n}"
+                        )],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|_| ())
+        })
+    });
+    let d = data.clone();
+    let version: Call = Arc::new(move |_, n, ch| {
+        // Each account's permission takes four more versions (five at most):
+        // version k of round r goes to account (n / 4).
+        let i = (n as usize / 4) % d.accounts.len();
+        let (a, p) = (d.accounts[i].clone(), d.permission_of[i].clone());
+        Box::pin(async move {
+            let mut ram = ResourceAccessManagerClient::new(ch);
+            let r = ram
+                .create_permission_version(with_account(
+                    &a,
+                    pb::CreatePermissionVersionRequest {
+                        permission_arn: p.clone(),
+                        policy_template: format!(
+                            r#"{{"Effect":"Allow","Action":["codebuild:BatchGetProjects","codebuild:StartBuild"],"Condition":{{"StringEquals":{{"aws:RequestTag/n":"{n}"}}}}}}"#
+                        ),
+                        ..Default::default()
+                    },
+                ))
+                .await;
+            r.map(|_| ())
+        })
+    });
+    vec![
+        ("CreateResourceShare", create_share),
+        ("AssociateResourceShare", associate),
+        ("CreatePermissionVersion", version),
+    ]
+}
+
+/// Captures one response of each measured operation, for the no-op server.
+async fn capture(calls: &[(&'static str, Call)], data: &Dataset, ch: Channel) -> Vec<(String, Vec<u8>)> {
+    let mut ram = ResourceAccessManagerClient::new(ch);
+    let mut out = Vec::new();
+    for (name, _) in calls {
+        let (owner, arn, resource) = data.shares[0].clone();
+        let bytes = match *name {
+            "GetPermission" => ram
+                .get_permission(with_account(
+                    &data.accounts[0],
+                    pb::GetPermissionRequest {
+                        permission_arn: data.permission_of[0].clone(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().encode_to_vec()),
+            "GetResourceShares" => ram
+                .get_resource_shares(with_account(
+                    &owner,
+                    pb::GetResourceSharesRequest {
+                        resource_owner: pb::ResourceOwner::Self_ as i32,
+                        resource_share_arns: vec![arn.clone()],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().encode_to_vec()),
+            "ListResources" => ram
+                .list_resources(with_account(
+                    &data.accounts[1 % data.accounts.len()],
+                    pb::ListResourcesRequest {
+                        resource_owner: pb::ResourceOwner::OtherAccounts as i32,
+                        max_results: Some(20),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().encode_to_vec()),
+            "GetResourcePolicies" => ram
+                .get_resource_policies(with_account(
+                    &owner,
+                    pb::GetResourcePoliciesRequest {
+                        resource_arns: vec![resource.clone()],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().encode_to_vec()),
+            "CreateResourceShare" => ram
+                .get_resource_shares(with_account(
+                    &owner,
+                    pb::GetResourceSharesRequest {
+                        resource_owner: pb::ResourceOwner::Self_ as i32,
+                        resource_share_arns: vec![arn.clone()],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|r| {
+                    pb::CreateResourceShareResponse {
+                        resource_share: r.into_inner().resource_shares.into_iter().next(),
+                        client_token: "00000000-0000-4000-8000-000000000000".into(),
+                    }
+                    .encode_to_vec()
+                }),
+            "AssociateResourceShare" => ram
+                .get_resource_share_associations(with_account(
+                    &owner,
+                    pb::GetResourceShareAssociationsRequest {
+                        association_type: pb::ResourceShareAssociationType::Resource as i32,
+                        resource_share_arns: vec![arn.clone()],
+                        max_results: Some(1),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|r| {
+                    pb::AssociateResourceShareResponse {
+                        resource_share_associations: r.into_inner().resource_share_associations,
+                        client_token: "00000000-0000-4000-8000-000000000000".into(),
+                    }
+                    .encode_to_vec()
+                }),
+            "CreatePermissionVersion" => ram
+                .get_permission(with_account(
+                    &data.accounts[0],
+                    pb::GetPermissionRequest {
+                        permission_arn: data.permission_of[0].clone(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .map(|r| {
+                    pb::CreatePermissionVersionResponse {
+                        permission: r.into_inner().permission,
+                        client_token: "00000000-0000-4000-8000-000000000000".into(),
+                    }
+                    .encode_to_vec()
+                }),
+            _ => continue,
+        };
+        out.push((name.to_string(), bytes.expect("capture a response")));
+    }
+    out
+}
+
+async fn channels(port: u16, n: usize) -> Vec<Channel> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(connect(port).await);
+    }
+    out
+}
+
+/// The median latency (ms) of `n` sequential calls.
+async fn median_ms<F, Fut>(n: usize, mut f: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut v: Vec<f64> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f().await;
+        v.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = Args::parse();
+    if let Some(canned) = args.noop_canned.clone() {
+        serve_noop(canned, args.noop_port).await;
+        return;
+    }
+    if args.smoke {
+        args.shares = 300;
+        args.accounts = 30;
+        args.seconds = 0.5;
+        args.connections = 4;
+        args.concurrency = 4;
+    }
+    let mut report = String::new();
+    let mut line = |s: String| {
+        println!("{s}");
+        report.push_str(&s);
+        report.push('\n');
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ramd = Ramd::start(dir.path());
+    let chans = channels(ramd.port, args.connections).await;
+    let t = Instant::now();
+    let data = Arc::new(preload(&args, &chans).await);
+    let associations = args.shares * (args.resources_per_share + args.principals_per_share);
+    let preload_s = t.elapsed().as_secs_f64();
+    line(format!(
+        "Data set: {} accounts in one organization (10 OUs), {} shares, {} associations, {} customer managed permissions; preloaded in {:.1} s ({:.0} writes/s).",
+        args.accounts,
+        data.shares.len(),
+        associations,
+        args.accounts,
+        preload_s,
+        (args.shares + 2 * args.accounts) as f64 / preload_s
+    ));
+    line(format!(
+        "Load: {} connections x {} in flight = {} clients, {} s per operation, server and load generator on this machine.\n",
+        args.connections,
+        args.concurrency,
+        args.connections * args.concurrency,
+        args.seconds
+    ));
+
+    // No-op server with canned responses of the same sizes.
+    let read_calls = reads(&data);
+    let write_calls = writes(&data, 1);
+    let all: Vec<(&'static str, Call)> =
+        read_calls.iter().chain(write_calls.iter()).cloned().collect();
+    let canned = capture(&all, &data, chans[0].clone()).await;
+    let canned_path = dir.path().join("canned.bin");
+    std::fs::write(&canned_path, postcard::to_stdvec(&canned).unwrap()).unwrap();
+    let noop_port = free_port();
+    let mut noop = Command::new(std::env::current_exe().unwrap())
+        .args(["--noop-canned", canned_path.to_str().unwrap()])
+        .args(["--noop-port", &noop_port.to_string()])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the no-op server");
+    let noop_chans = channels(noop_port, args.connections).await;
+
+    line("| operation | ramd ops/s | p50 ms | p99 ms | p99.9 ms | errors | no-op ops/s | ramd / no-op |".into());
+    line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |".into());
+    for (name, call) in &all {
+        let c = call.clone();
+        let m = load(&chans, args.concurrency, args.seconds, move |w, n, ch| c(w, n, ch)).await;
+        let c = call.clone();
+        let base = load(&noop_chans, args.concurrency, args.seconds, move |w, n, ch| {
+            c(w, n, ch)
+        })
+        .await;
+        line(format!(
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} |",
+            m.throughput(),
+            m.q_ms(0.5),
+            m.q_ms(0.99),
+            m.q_ms(0.999),
+            m.errors,
+            base.throughput(),
+            m.throughput() / base.throughput()
+        ));
+    }
+    let _ = noop.kill();
+    let _ = noop.wait();
+
+    // Scale: memory, page cost, restart.
+    line(String::new());
+    line(format!("Resident memory of ramd: {:.0} MiB.", ramd.rss_mib()));
+    let big = data.big_owner.clone();
+    let owned = data.shares.iter().filter(|(o, _, _)| *o == big).count();
+    let page_size = 10usize;
+    let far = (owned / page_size).saturating_sub(1).clamp(1, 10_000);
+    let mut ram = ResourceAccessManagerClient::new(chans[0].clone());
+    let page = |token: Option<String>| pb::GetResourceSharesRequest {
+        resource_owner: pb::ResourceOwner::Self_ as i32,
+        max_results: Some(page_size as i32),
+        next_token: token,
+        ..Default::default()
+    };
+    let mut token = None;
+    for _ in 0..far {
+        let next = ram
+            .get_resource_shares(with_account(&big, page(token.clone())))
+            .await
+            .unwrap()
+            .into_inner()
+            .next_token;
+        if next.is_empty() {
+            break;
+        }
+        token = Some(next);
+    }
+    let first = median_ms(50, || {
+        let mut ram = ram.clone();
+        let big = big.clone();
+        async move {
+            ram.get_resource_shares(with_account(&big, page(None)))
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+    let later = median_ms(50, || {
+        let mut ram = ram.clone();
+        let (big, token) = (big.clone(), token.clone());
+        async move {
+            ram.get_resource_shares(with_account(&big, page(token)))
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+    line(format!(
+        "Paging GetResourceShares (SELF, {page_size} per page) over {owned} shares of one account: first page {first:.3} ms, page {} {later:.3} ms (ratio {:.2}).",
+        far + 1,
+        later / first
+    ));
+    drop(chans);
+    let data_dir = ramd.data_dir.clone();
+    ramd.stop();
+    let t = Instant::now();
+    let ramd = Ramd::start(&data_dir);
+    let _ = connect(ramd.port).await;
+    line(format!(
+        "Restart to SERVING (snapshot + journal replay): {:.2} s.",
+        t.elapsed().as_secs_f64()
+    ));
+    ramd.stop();
+
+    if let Some(parent) = args.out.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let mut f = std::fs::File::create(&args.out).expect("write the report");
+    f.write_all(report.as_bytes()).unwrap();
+    println!("\nreport written to {}", args.out.display());
+}
