@@ -7,6 +7,7 @@ mod created_from_policy;
 mod durability;
 mod idempotency;
 mod invitations;
+mod isolation;
 mod organizations_sharing;
 mod orgs;
 mod paging;

@@ -809,3 +809,248 @@ pub fn share_arns(shares: &[pb::ResourceShare]) -> Vec<String> {
 pub fn resource_arns(resources: &[pb::Resource]) -> Vec<String> {
     resources.iter().map(|r| r.arn.clone()).collect()
 }
+
+// ---------------------------------------------------------------------------
+// Callers in header and token mode, and a full dump of what accounts see.
+
+/// A request carrying `authorization: Bearer <token>` (token mode).
+pub fn with_token<T>(token: &str, msg: T) -> Request<T> {
+    let mut r = Request::new(msg);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    r
+}
+
+/// How test calls name their account: `x-ram-account-id` (header mode), or
+/// the bearer token of each account and of an admin (token mode).
+#[derive(Clone, Default)]
+pub struct Ident {
+    tokens: std::collections::BTreeMap<String, String>,
+    admin_token: Option<String>,
+}
+
+impl Ident {
+    /// Header mode: the account travels in `x-ram-account-id`.
+    pub fn header() -> Ident {
+        Ident::default()
+    }
+
+    /// Token mode: `accounts` pairs each account with its token; `admin` is
+    /// the token of an admin.
+    pub fn tokens(accounts: &[(&str, &str)], admin: &str) -> Ident {
+        Ident {
+            tokens: accounts
+                .iter()
+                .map(|(a, t)| (a.to_string(), t.to_string()))
+                .collect(),
+            admin_token: Some(admin.to_string()),
+        }
+    }
+
+    /// A request made by `account`.
+    pub fn request<T>(&self, account: &str, msg: T) -> Request<T> {
+        match self.tokens.get(account) {
+            Some(token) => with_token(token, msg),
+            None => as_account(account, msg),
+        }
+    }
+
+    /// A request made by an admin (no credentials in header mode).
+    pub fn admin<T>(&self, msg: T) -> Request<T> {
+        match &self.admin_token {
+            Some(token) => with_token(token, msg),
+            None => Request::new(msg),
+        }
+    }
+}
+
+/// Everything a client can read, from every account of `accounts` (in
+/// header mode), as text; the organization is described for the first.
+pub async fn observe(server: &TestServer, accounts: &[&str]) -> String {
+    observe_as(server, &Ident::header(), accounts).await
+}
+
+/// Everything a client can read, from every account of `accounts`, as text:
+/// shares, resources and principals both ways, associations of every kind,
+/// customer managed permissions with each version in full, the permissions
+/// and sources of each owned share, permission associations, invitations,
+/// replace work, the resource-based policies of shared resources, and the
+/// organization of the first account.
+pub async fn observe_as(server: &TestServer, ident: &Ident, accounts: &[&str]) -> String {
+    let mut ram = server.ram();
+    let mut out = String::new();
+    for &account in accounts {
+        let mut own_shares = Vec::new();
+        let mut own_resources = Vec::new();
+        for owner in [pb::ResourceOwner::Self_, pb::ResourceOwner::OtherAccounts] {
+            let shares = ram
+                .get_resource_shares(ident.request(
+                    account,
+                    pb::GetResourceSharesRequest {
+                        resource_owner: owner as i32,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            let resources = ram
+                .list_resources(ident.request(
+                    account,
+                    pb::ListResourcesRequest {
+                        resource_owner: owner as i32,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            let principals = ram
+                .list_principals(ident.request(
+                    account,
+                    pb::ListPrincipalsRequest {
+                        resource_owner: owner as i32,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            out += &format!("{account} {owner:?} {shares:?} {resources:?} {principals:?}\n");
+            if owner == pb::ResourceOwner::Self_ {
+                own_shares = shares.resource_shares;
+                own_resources = resources.resources;
+            }
+        }
+        let permissions = ram
+            .list_permissions(ident.request(
+                account,
+                pb::ListPermissionsRequest {
+                    permission_type: pb::PermissionTypeFilter::CustomerManaged as i32,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        out += &format!("{account} {permissions:?}\n");
+        for permission in &permissions.permissions {
+            let versions = ram
+                .list_permission_versions(ident.request(
+                    account,
+                    pb::ListPermissionVersionsRequest {
+                        permission_arn: permission.arn.clone(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            out += &format!("{account} {versions:?}\n");
+            for version in &versions.permissions {
+                let detail = ram
+                    .get_permission(ident.request(
+                        account,
+                        pb::GetPermissionRequest {
+                            permission_arn: permission.arn.clone(),
+                            permission_version: version.version.parse().ok(),
+                            ..Default::default()
+                        },
+                    ))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                out += &format!("{account} {detail:?}\n");
+            }
+        }
+        for share in &own_shares {
+            let share_permissions = ram
+                .list_resource_share_permissions(ident.request(
+                    account,
+                    pb::ListResourceSharePermissionsRequest {
+                        resource_share_arn: share.resource_share_arn.clone(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            out += &format!("{account} {share_permissions:?}\n");
+        }
+        let sources = ram
+            .list_source_associations(
+                ident.request(account, pb::ListSourceAssociationsRequest::default()),
+            )
+            .await
+            .unwrap()
+            .into_inner();
+        let permission_associations = ram
+            .list_permission_associations(
+                ident.request(account, pb::ListPermissionAssociationsRequest::default()),
+            )
+            .await
+            .unwrap()
+            .into_inner();
+        let invitations = ram
+            .get_resource_share_invitations(
+                ident.request(account, pb::GetResourceShareInvitationsRequest::default()),
+            )
+            .await
+            .unwrap()
+            .into_inner();
+        let works = ram
+            .list_replace_permission_associations_work(ident.request(
+                account,
+                pb::ListReplacePermissionAssociationsWorkRequest::default(),
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        out += &format!(
+            "{account} {sources:?} {permission_associations:?} {invitations:?} {works:?}\n"
+        );
+        if !own_resources.is_empty() {
+            let policies = ram
+                .get_resource_policies(ident.request(
+                    account,
+                    pb::GetResourcePoliciesRequest {
+                        resource_arns: own_resources.iter().map(|r| r.arn.clone()).collect(),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            out += &format!("{account} {policies:?}\n");
+        }
+        for kind in [
+            pb::ResourceShareAssociationType::Principal,
+            pb::ResourceShareAssociationType::Resource,
+            pb::ResourceShareAssociationType::Source,
+        ] {
+            let assoc = ram
+                .get_resource_share_associations(ident.request(
+                    account,
+                    pb::GetResourceShareAssociationsRequest {
+                        association_type: kind as i32,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            out += &format!("{account} {kind:?} {assoc:?}\n");
+        }
+    }
+    if let Some(first) = accounts.first() {
+        let org = server
+            .admin()
+            .describe_organization(ident.admin(admin_pb::DescribeOrganizationRequest {
+                account_id: first.to_string(),
+            }))
+            .await
+            .map(|r| r.into_inner());
+        out += &format!("{org:?}\n");
+    }
+    out
+}
