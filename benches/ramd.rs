@@ -116,7 +116,10 @@ async fn connect(port: u16) -> Channel {
                 return c;
             }
         }
-        assert!(Instant::now() < deadline, "server on port {port} did not serve");
+        assert!(
+            Instant::now() < deadline,
+            "server on port {port} did not serve"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -151,8 +154,8 @@ impl Ramd {
     }
 
     fn rss_mib(&self) -> f64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         status
             .lines()
             .find(|l| l.starts_with("VmRSS:"))
@@ -349,7 +352,16 @@ async fn preload(args: &Args, channels: &[Channel]) -> Dataset {
         .collect();
     let big_owner = accounts[1 % accounts.len()].clone();
     let plan: Vec<(usize, usize)> = (0..args.shares)
-        .map(|j| (j, if j % 5 == 0 { 1 % accounts.len() } else { j % accounts.len() }))
+        .map(|j| {
+            (
+                j,
+                if j % 5 == 0 {
+                    1 % accounts.len()
+                } else {
+                    j % accounts.len()
+                },
+            )
+        })
         .collect();
     let shares = Arc::new(std::sync::Mutex::new(Vec::with_capacity(args.shares)));
     bounded(plan, 64, |(j, owner)| {
@@ -464,7 +476,11 @@ async fn serve_noop(canned: PathBuf, port: u16) {
 
 /// One measured operation: its name and how a client calls it.
 type Call = Arc<
-    dyn Fn(usize, u64, Channel) -> std::pin::Pin<Box<dyn Future<Output = Result<(), Status>> + Send>>
+    dyn Fn(
+            usize,
+            u64,
+            Channel,
+        ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), Status>> + Send>>
         + Send
         + Sync,
 >;
@@ -618,7 +634,11 @@ fn writes(data: &Arc<Dataset>, round: u64) -> Vec<(&'static str, Call)> {
 }
 
 /// Captures one response of each measured operation, for the no-op server.
-async fn capture(calls: &[(&'static str, Call)], data: &Dataset, ch: Channel) -> Vec<(String, Vec<u8>)> {
+async fn capture(
+    calls: &[(&'static str, Call)],
+    data: &Dataset,
+    ch: Channel,
+) -> Vec<(String, Vec<u8>)> {
     let mut ram = ResourceAccessManagerClient::new(ch);
     let mut out = Vec::new();
     for (name, _) in calls {
@@ -795,8 +815,11 @@ async fn main() {
     // No-op server with canned responses of the same sizes.
     let read_calls = reads(&data);
     let write_calls = writes(&data, 1);
-    let all: Vec<(&'static str, Call)> =
-        read_calls.iter().chain(write_calls.iter()).cloned().collect();
+    let all: Vec<(&'static str, Call)> = read_calls
+        .iter()
+        .chain(write_calls.iter())
+        .cloned()
+        .collect();
     let canned = capture(&all, &data, chans[0].clone()).await;
     let canned_path = dir.path().join("canned.bin");
     std::fs::write(&canned_path, postcard::to_stdvec(&canned).unwrap()).unwrap();
@@ -813,11 +836,17 @@ async fn main() {
     line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |".into());
     for (name, call) in &all {
         let c = call.clone();
-        let m = load(&chans, args.concurrency, args.seconds, move |w, n, ch| c(w, n, ch)).await;
-        let c = call.clone();
-        let base = load(&noop_chans, args.concurrency, args.seconds, move |w, n, ch| {
+        let m = load(&chans, args.concurrency, args.seconds, move |w, n, ch| {
             c(w, n, ch)
         })
+        .await;
+        let c = call.clone();
+        let base = load(
+            &noop_chans,
+            args.concurrency,
+            args.seconds,
+            move |w, n, ch| c(w, n, ch),
+        )
         .await;
         line(format!(
             "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} |",
@@ -835,7 +864,10 @@ async fn main() {
 
     // Scale: memory, page cost, restart.
     line(String::new());
-    line(format!("Resident memory of ramd: {:.0} MiB.", ramd.rss_mib()));
+    line(format!(
+        "Resident memory of ramd: {:.0} MiB.",
+        ramd.rss_mib()
+    ));
     let big = data.big_owner.clone();
     let owned = data.shares.iter().filter(|(o, _, _)| *o == big).count();
     let page_size = 10usize;

@@ -150,7 +150,7 @@ pub fn associate_resource_share_permission(
             )));
         }
     }
-    let attached = shares::attachable(&p, &input.parameter_values, ctx.now)?;
+    let attached = shares::attachable(&p, &input.parameter_values, ctx)?;
     let rt = p.resource_type().to_string();
     let replace = input.replace.unwrap_or(false);
     match share.permissions.get(&rt) {
@@ -416,6 +416,14 @@ pub fn replace_permission_associations(
     }
     let from = permissions::resolve(state, ctx, &input.from_permission_arn)?;
     let to = permissions::resolve(state, ctx, &input.to_permission_arn)?;
+    if let PermissionRef::Customer(c) = from {
+        if c.owner != ctx.account {
+            return Err(Error::OperationNotPermitted(format!(
+                "The permission {} is shared with your account by its owner; only the owner can replace it on resource shares.",
+                input.from_permission_arn
+            )));
+        }
+    }
     if from.resource_type() != to.resource_type() {
         return Err(Error::InvalidParameter(format!(
             "{} is for {} and {} is for {}: both permissions must be for the same resource type.",
@@ -440,7 +448,7 @@ pub fn replace_permission_associations(
             Some(v)
         }
     };
-    let attached = shares::attachable(&to, &input.parameter_values, ctx.now)?;
+    let attached = shares::attachable(&to, &input.parameter_values, ctx)?;
     let (_, decls) = to
         .template(attached.version)
         .expect("default version exists");

@@ -488,7 +488,7 @@ pub fn choose_permissions(
             .find(|(a, _)| a == arn)
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let attached = attachable(&p, &values, ctx.now)?;
+        let attached = attachable(&p, &values, ctx)?;
         let rt = p.resource_type().to_string();
         if chosen.contains_key(&rt) {
             return Err(Error::InvalidParameter(format!(
@@ -500,16 +500,23 @@ pub fn choose_permissions(
     Ok(chosen)
 }
 
-/// Checks that a permission can be newly attached (its default version,
+/// Checks that a permission can be newly attached by the caller (AWS
+/// managed, or a customer managed permission it owns; its default version,
 /// ATTACHABLE, STANDARD, with values for every template parameter) and
 /// returns the attachment.
 pub fn attachable(
     p: &PermissionRef<'_>,
     values: &ParameterValues,
-    now: DateTime<Utc>,
+    ctx: &Ctx,
 ) -> Result<AttachedPermission> {
+    let now = ctx.now;
     let arn = p.arn();
     if let PermissionRef::Customer(c) = p {
+        if c.owner != ctx.account {
+            return Err(Error::OperationNotPermitted(format!(
+                "The permission {arn} is shared with your account by its owner; only the owner can attach it to resource shares."
+            )));
+        }
         if c.feature_set != FeatureSet::Standard {
             return Err(Error::OperationNotPermitted(format!(
                 "The permission {arn} was created from a resource-based policy and can't be attached to other resource shares."

@@ -54,8 +54,13 @@ fn target_tags<'a>(state: &'a mut State, ctx: &Ctx, target: &TagTarget) -> Resul
                     "{resource_arn} is an AWS managed permission; only customer managed permissions can be tagged."
                 )));
             }
+            // A permission shared with the caller is visible, but not its to tag.
+            let visible = crate::core::permissions::resolve(state, ctx, resource_arn).is_ok();
             match state.permissions.get_mut(resource_arn) {
                 Some(p) if p.owner == ctx.account => Ok(&mut p.tags),
+                Some(_) if visible => Err(Error::OperationNotPermitted(format!(
+                    "The permission {resource_arn} is shared with your account by its owner; only the owner can tag it."
+                ))),
                 _ => Err(not_found()),
             }
         }
