@@ -14,9 +14,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={p}");
     }
     println!("cargo:rerun-if-changed=build.rs");
+    // Type names (`prost::Name`) let the api layer find a request's
+    // descriptor, which drives the generic size limits.
+    let mut config = tonic_prost_build::Config::new();
+    config.enable_type_names();
     tonic_prost_build::configure()
         .file_descriptor_set_path(out.join("ramd_descriptor.bin"))
         .btree_map(".")
-        .compile_protos(&protos, &["proto"])?;
+        .compile_with_config(config, &protos, &["proto"])?;
     Ok(())
 }

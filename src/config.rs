@@ -93,6 +93,42 @@ pub struct Config {
     #[arg(long, env = "RAMD_GRACE_PERIOD", default_value_t = 30)]
     pub grace_period: u64,
 
+    /// Largest request message accepted, in bytes; larger ones fail with
+    /// RESOURCE_EXHAUSTED.
+    #[arg(
+        long,
+        env = "RAMD_MAX_REQUEST_BYTES",
+        default_value_t = 4 * 1024 * 1024,
+        value_parser = clap::value_parser!(u32).range(1024..)
+    )]
+    pub max_request_bytes: u32,
+
+    /// Requests served at once; more are refused at once with
+    /// RESOURCE_EXHAUSTED (ThrottlingException), not queued. Health checks
+    /// are never refused.
+    #[arg(
+        long,
+        env = "RAMD_MAX_CONCURRENT_REQUESTS",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_concurrent_requests: u32,
+
+    /// Longest time a request may take, in seconds, whatever deadline the
+    /// client sets (a shorter `grpc-timeout` wins).
+    #[arg(
+        long,
+        env = "RAMD_REQUEST_TIMEOUT",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub request_timeout: u64,
+
+    /// Address to serve Prometheus metrics on (`GET /metrics`, plain HTTP);
+    /// off unless given.
+    #[arg(long, env = "RAMD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Quota: customer managed permissions per account in the Region.
     #[arg(long, env = "RAMD_QUOTA_PERMISSIONS", default_value_t = 1500)]
     pub quota_permissions: usize,

@@ -16,11 +16,14 @@
 //! - [`error`]: the domain error, one variant per AWS exception.
 //! - [`tls`]: TLS and mutual TLS on the gRPC port, and warnings about
 //!   unauthenticated exposure.
+//! - [`metrics`]: Prometheus counters, histograms and gauges, served on
+//!   `--metrics-listen`.
 
 pub mod api;
 pub mod config;
 pub mod core;
 pub mod error;
+pub mod metrics;
 pub mod pb;
 pub mod server;
 pub mod store;

@@ -1,5 +1,6 @@
 //! Puts a ramd server together: the RAM and Admin services, standard health
-//! checking and server reflection on one port, and a graceful drain.
+//! checking and server reflection on one port, and a graceful drain; the
+//! request limits, and the metrics endpoint on its own port.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,10 +17,10 @@ use crate::api::{Auth, Shared};
 use crate::config::{Config, LogFormat};
 use crate::core::clock::Clock;
 use crate::core::state::{CoreConfig, Limits, State};
-use crate::pb;
-use crate::store::journal::{Journal, NoObserver};
+use crate::store::journal::Journal;
 use crate::store::sqlite::SqliteStorage;
 use crate::store::Storage;
+use crate::{metrics, pb};
 
 /// The fully qualified names of the services health checking reports on.
 pub const SERVICE_NAMES: [&str; 2] = ["ram.v1.ResourceAccessManager", "ram.admin.v1.Admin"];
@@ -114,7 +115,8 @@ pub fn build_shared(config: &Config, storage: Option<Box<dyn Storage>>) -> Resul
     let auth = Auth::from_config(config)?;
     let Some(mut storage) = storage else {
         let state = State::new(core_config, rand::random());
-        return Ok(Shared::new(state, clock, auth));
+        return Ok(Shared::new(state, clock, auth)
+            .with_max_concurrent_requests(config.max_concurrent_requests as usize));
     };
     let db = config.data_dir.join(crate::store::sqlite::FILE_NAME);
     let loaded = storage.load().map_err(|e| e.0)?;
@@ -129,42 +131,91 @@ pub fn build_shared(config: &Config, storage: Option<Box<dyn Storage>>) -> Resul
         "state recovered"
     );
     let seq = state.applied_seq;
-    let mut shared = Shared::new(state, clock, auth);
+    let mut shared = Shared::new(state, clock, auth)
+        .with_max_concurrent_requests(config.max_concurrent_requests as usize);
     shared.journal = Some(Journal::start(
         storage,
         shared.state.clone(),
         seq,
         config.snapshot_every,
-        Arc::new(NoObserver),
+        shared.metrics.clone(),
     ));
     Ok(shared)
 }
 
-/// Serves on `listener` until `shutdown` resolves, then reports NOT_SERVING,
-/// stops accepting, lets in-flight calls finish (up to the grace period) and
-/// returns.
+/// Serves on `listener` (and metrics on `--metrics-listen`, when given)
+/// until `shutdown` resolves; see [`run_on`].
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?,
+        ),
+        None => None,
+    };
     let storage: Option<Box<dyn Storage>> = if config.ephemeral {
         None
     } else {
         Some(Box::new(SqliteStorage::open(&config.data_dir)?))
     };
-    run_with_storage(config, listener, shutdown, storage).await
+    serve_on(config, listener, metrics_listener, shutdown, storage).await
 }
 
-/// `run` with a given storage backend (`None`: memory only).
+/// `run` with a given storage backend (`None`: memory only) and no metrics
+/// listener.
 pub async fn run_with_storage(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     storage: Option<Box<dyn Storage>>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_on(config, listener, None, shutdown, storage).await
+}
+
+/// `run` on given listeners, memory only.
+pub async fn run_on(
+    config: Config,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_on(config, listener, metrics_listener, shutdown, None).await
+}
+
+/// Aborts the task it holds when dropped, however `serve_on` returns.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Serves gRPC on `listener`, and metrics on `metrics_listener` when given,
+/// with state in `storage`, until `shutdown` resolves; then reports
+/// NOT_SERVING, stops accepting, lets in-flight calls finish (up to the grace
+/// period), flushes and returns.
+pub async fn serve_on(
+    config: Config,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    storage: Option<Box<dyn Storage>>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let shared = Arc::new(build_shared(&config, storage)?);
     let _reloads = shared.auth.reload_on_sighup()?;
+    let _metrics_server = match metrics_listener {
+        Some(l) => {
+            tracing::info!(addr = %l.local_addr()?, "metrics served on /metrics");
+            Some(AbortOnDrop(tokio::spawn(metrics::serve(l, shared.clone()))))
+        }
+        None => None,
+    };
     crate::tls::warn_if_exposed(&config, &shared.auth, listener.local_addr()?);
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -177,10 +228,14 @@ pub async fn run_with_storage(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
+    // Larger messages fail with RESOURCE_EXHAUSTED before they are decoded.
+    let max_request = config.max_request_bytes as usize;
     let ram = pb::v1::resource_access_manager_server::ResourceAccessManagerServer::new(
         RamService::new(shared.clone()),
-    );
-    let admin = pb::admin::admin_server::AdminServer::new(AdminService::new(shared.clone()));
+    )
+    .max_decoding_message_size(max_request);
+    let admin = pb::admin::admin_server::AdminServer::new(AdminService::new(shared.clone()))
+        .max_decoding_message_size(max_request);
 
     let addr = listener.local_addr()?;
     let grace = Duration::from_secs(config.grace_period);
@@ -201,6 +256,8 @@ pub async fn run_with_storage(
     };
 
     let server = crate::tls::server_builder(&config)?
+        .timeout(Duration::from_secs(config.request_timeout))
+        .layer(crate::api::limits::OversizeLayer)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -272,6 +272,15 @@ impl Admin for AdminService {
                         "seconds must be zero or more: the clock only moves forward.".into(),
                     ));
                 }
+                let latest = crate::core::clock::Clock::latest();
+                let target = chrono::TimeDelta::try_seconds(r.seconds)
+                    .and_then(|d| shared.clock.now().checked_add_signed(d));
+                if shared.clock.is_manual() && target.is_none_or(|t| t > latest) {
+                    return Err(Error::InvalidParameter(format!(
+                        "seconds would move the clock past {}, the latest time ramd represents.",
+                        latest.to_rfc3339()
+                    )));
+                }
                 match shared.clock.advance(r.seconds) {
                     Some(now) => {
                         // Whatever the new time makes due happens now.

@@ -1,10 +1,11 @@
 //! The gRPC adapters: the only code (with `server.rs`) that knows tonic.
 //!
 //! Every RPC goes through one of the helpers on [`Shared`], which do once
-//! what each operation needs: identify the caller, convert the request, run
-//! the core operation under the state lock, apply client-token idempotency,
-//! journal the mutation and wait until it is durable, convert the response,
-//! map errors and log one line.
+//! what each operation needs: identify the caller, admit the request
+//! (concurrency and size limits, `limits.rs`), convert it, run the core
+//! operation under the state lock, apply client-token idempotency, journal
+//! the mutation and wait until it is durable, convert the response, map
+//! errors, log one line and count it in the metrics.
 //!
 //! * [`Shared::query`]: read lock, no side effects.
 //! * [`Shared::command`]: write lock, with `clientToken` idempotency.
@@ -19,6 +20,7 @@
 pub mod admin;
 pub mod auth;
 pub mod from_proto;
+pub mod limits;
 pub mod ram;
 pub mod replay;
 pub mod status;
@@ -29,7 +31,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use prost::Message;
+use prost::{Message, Name};
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
@@ -38,10 +40,12 @@ use crate::core::idempotency::{self, Record as TokenRecord};
 use crate::core::state::State;
 use crate::core::timers;
 use crate::error::Error;
+use crate::metrics::Metrics;
 use crate::store::journal::Journal;
 use crate::store::{Entry, Record};
 
 pub use auth::{Auth, Caller};
+pub use limits::Admission;
 
 /// What every service instance shares: the state, the clock, the journal and
 /// how callers are identified.
@@ -55,6 +59,10 @@ pub struct Shared {
     pub auth: Auth,
     /// Where mutations are made durable; `None` with `--ephemeral`.
     pub journal: Option<Journal>,
+    /// Request counts and latencies; the storage layer feeds its figures too.
+    pub metrics: Arc<Metrics>,
+    /// The concurrency limit every request passes.
+    pub admission: Admission,
 }
 
 /// A request that carries an optional `clientToken`.
@@ -178,26 +186,31 @@ where
     op(state, ctx, input).map(Resp::from)
 }
 
-/// Logs the one line every request gets, and turns the result into what
-/// tonic sends.
+/// Logs the one line every request gets, counts it in the metrics, and
+/// turns the result into what tonic sends.
 fn finish<T>(
+    metrics: &Metrics,
     method: &'static str,
     account: &str,
     started: Instant,
     result: Result<T, Error>,
 ) -> Result<Response<T>, Status> {
-    let latency_us = started.elapsed().as_micros() as u64;
+    let elapsed = started.elapsed();
+    let latency_us = elapsed.as_micros() as u64;
     match result {
         Ok(resp) => {
+            metrics.observe_request(method, "OK", elapsed.as_secs_f64());
             tracing::info!(method, account, code = "OK", latency_us, "request");
             Ok(Response::new(resp))
         }
         Err(e) => {
             let status = status::to_status(&e);
+            let code = status::code_name(status.code());
+            metrics.observe_request(method, code, elapsed.as_secs_f64());
             tracing::info!(
                 method,
                 account,
-                code = ?status.code(),
+                code,
                 reason = e.aws_code(),
                 latency_us,
                 "request"
@@ -214,7 +227,15 @@ impl Shared {
             clock,
             auth,
             journal: None,
+            metrics: Arc::new(Metrics::new()),
+            admission: Admission::default(),
         }
+    }
+
+    /// Serves at most `max` requests at once, shedding the rest.
+    pub fn with_max_concurrent_requests(mut self, max: usize) -> Shared {
+        self.admission = Admission::new(max);
+        self
     }
 
     fn ctx(&self, caller: &Caller) -> Ctx {
@@ -306,13 +327,18 @@ impl Shared {
         op: QueryOp<In, Out>,
     ) -> Result<Response<Resp>, Status>
     where
+        Req: Message + Name,
         In: TryFrom<Req, Error = Error>,
         Resp: From<Out>,
     {
         let started = Instant::now();
         let caller = match self.auth.caller(&req) {
             Ok(c) => c,
-            Err(e) => return finish(method, "-", started, Err(e)),
+            Err(e) => return finish(&self.metrics, method, "-", started, Err(e)),
+        };
+        let _permit = match self.admit(req.get_ref()) {
+            Ok(p) => p,
+            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let result = (|| {
             let input = In::try_from(req.into_inner())?;
@@ -320,7 +346,7 @@ impl Shared {
             let state = self.read_at(ctx.now);
             op(&state, &ctx, input).map(Resp::from)
         })();
-        finish(method, &caller.account, started, result)
+        finish(&self.metrics, method, &caller.account, started, result)
     }
 
     /// Runs a mutating operation that takes a `clientToken`: a retry with the
@@ -333,14 +359,18 @@ impl Shared {
         op: MutateOp<In, Out>,
     ) -> Result<Response<Resp>, Status>
     where
-        Req: TokenRequest + Message,
+        Req: TokenRequest + Message + Name,
         In: TryFrom<Req, Error = Error>,
         Resp: From<Out> + TokenResponse + Message + Default,
     {
         let started = Instant::now();
         let caller = match self.auth.caller(&req) {
             Ok(c) => c,
-            Err(e) => return finish(method, "-", started, Err(e)),
+            Err(e) => return finish(&self.metrics, method, "-", started, Err(e)),
+        };
+        let _permit = match self.admit(req.get_ref()) {
+            Ok(p) => p,
+            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let applied = (|| {
             let mut req = req.into_inner();
@@ -372,7 +402,7 @@ impl Shared {
             Ok((resp, seq)) => self.durable(seq).await.map(|_| resp),
             Err(e) => Err(e),
         };
-        finish(method, &caller.account, started, result)
+        finish(&self.metrics, method, &caller.account, started, result)
     }
 
     /// Runs a mutating operation without a client token.
@@ -383,14 +413,18 @@ impl Shared {
         op: MutateOp<In, Out>,
     ) -> Result<Response<Resp>, Status>
     where
-        Req: Message,
+        Req: Message + Name,
         In: TryFrom<Req, Error = Error>,
         Resp: From<Out>,
     {
         let started = Instant::now();
         let caller = match self.auth.caller(&req) {
             Ok(c) => c,
-            Err(e) => return finish(method, "-", started, Err(e)),
+            Err(e) => return finish(&self.metrics, method, "-", started, Err(e)),
+        };
+        let _permit = match self.admit(req.get_ref()) {
+            Ok(p) => p,
+            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let applied = self.apply(&caller, method, req.into_inner(), |state, ctx, req| {
             execute_mutation(state, ctx, req, op)
@@ -399,7 +433,7 @@ impl Shared {
             Ok((resp, seq)) => self.durable(seq).await.map(|_| resp),
             Err(e) => Err(e),
         };
-        finish(method, &caller.account, started, result)
+        finish(&self.metrics, method, &caller.account, started, result)
     }
 
     /// Applies and journals a mutation without a client token.
@@ -434,7 +468,7 @@ impl Shared {
     }
 
     /// Runs a read-only admin RPC.
-    pub async fn admin_query<Req, Resp>(
+    pub async fn admin_query<Req: Message + Name, Resp>(
         &self,
         method: &'static str,
         req: Request<Req>,
@@ -443,15 +477,19 @@ impl Shared {
         let started = Instant::now();
         let caller = match self.admin_caller(method, &req) {
             Ok(c) => c,
-            Err((account, e)) => return finish(method, &account, started, Err(e)),
+            Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
+        };
+        let _permit = match self.admit(req.get_ref()) {
+            Ok(p) => p,
+            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let ctx = self.ctx(&caller);
         let result = op(&self.read_at(ctx.now), &ctx, req.into_inner());
-        finish(method, &caller.account, started, result)
+        finish(&self.metrics, method, &caller.account, started, result)
     }
 
     /// Runs a mutating admin RPC (journaled like every mutation).
-    pub async fn admin_mutate<Req: Message, Resp>(
+    pub async fn admin_mutate<Req: Message + Name, Resp>(
         &self,
         method: &'static str,
         req: Request<Req>,
@@ -460,18 +498,22 @@ impl Shared {
         let started = Instant::now();
         let caller = match self.admin_caller(method, &req) {
             Ok(c) => c,
-            Err((account, e)) => return finish(method, &account, started, Err(e)),
+            Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
+        };
+        let _permit = match self.admit(req.get_ref()) {
+            Ok(p) => p,
+            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let applied = self.apply(&caller, method, req.into_inner(), op);
         let result = match applied {
             Ok((resp, seq)) => self.durable(seq).await.map(|_| resp),
             Err(e) => Err(e),
         };
-        finish(method, &caller.account, started, result)
+        finish(&self.metrics, method, &caller.account, started, result)
     }
 
     /// Runs an admin RPC that acts on the server rather than the state.
-    pub async fn admin_control<Req, Resp>(
+    pub async fn admin_control<Req: Message + Name, Resp>(
         &self,
         method: &'static str,
         req: Request<Req>,
@@ -480,9 +522,13 @@ impl Shared {
         let started = Instant::now();
         let caller = match self.admin_caller(method, &req) {
             Ok(c) => c,
-            Err((account, e)) => return finish(method, &account, started, Err(e)),
+            Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
+        };
+        let _permit = match self.admit(req.get_ref()) {
+            Ok(p) => p,
+            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let result = f(self, req.into_inner());
-        finish(method, &caller.account, started, result)
+        finish(&self.metrics, method, &caller.account, started, result)
     }
 }

@@ -48,6 +48,29 @@ pub fn code(e: &Error) -> Code {
     }
 }
 
+/// The name of a gRPC code as logs and metrics label it (`InvalidArgument`).
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "Cancelled",
+        Code::Unknown => "Unknown",
+        Code::InvalidArgument => "InvalidArgument",
+        Code::DeadlineExceeded => "DeadlineExceeded",
+        Code::NotFound => "NotFound",
+        Code::AlreadyExists => "AlreadyExists",
+        Code::PermissionDenied => "PermissionDenied",
+        Code::ResourceExhausted => "ResourceExhausted",
+        Code::FailedPrecondition => "FailedPrecondition",
+        Code::Aborted => "Aborted",
+        Code::OutOfRange => "OutOfRange",
+        Code::Unimplemented => "Unimplemented",
+        Code::Internal => "Internal",
+        Code::Unavailable => "Unavailable",
+        Code::DataLoss => "DataLoss",
+        Code::Unauthenticated => "Unauthenticated",
+    }
+}
+
 /// Converts a domain error into the status sent to the client. Internal
 /// causes are logged here and replaced by a generic message.
 pub fn to_status(e: &Error) -> Status {
@@ -234,6 +257,15 @@ mod tests {
             let info = status.get_error_details().error_info().cloned().unwrap();
             assert_eq!(info.reason, *want_reason);
             assert_eq!(info.domain, DOMAIN);
+        }
+    }
+
+    /// Metrics label codes as the request log line does (`Debug`).
+    #[test]
+    fn code_names_match_the_log_line() {
+        for i in 0..=16 {
+            let code = Code::from_i32(i);
+            assert_eq!(code_name(code), format!("{code:?}").replace("Ok", "OK"));
         }
     }
 }

@@ -30,13 +30,27 @@ impl Clock {
         }
     }
 
-    /// Moves a manual clock forward; `None` for the system clock.
+    /// The latest time a manual clock reaches: the last second a protobuf
+    /// timestamp can carry (9999-12-31T23:59:59Z), far enough from chrono's
+    /// limit that the core's own date arithmetic (expiry, purge) never
+    /// overflows.
+    pub fn latest() -> DateTime<Utc> {
+        DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// Moves a manual clock by `seconds`, stopping at [`Clock::latest`];
+    /// `None` for the system clock.
     pub fn advance(&self, seconds: i64) -> Option<DateTime<Utc>> {
         match self {
             Clock::System => None,
             Clock::Manual(t) => {
                 let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
-                *t += Duration::seconds(seconds);
+                let moved = Duration::try_seconds(seconds).and_then(|d| t.checked_add_signed(d));
+                *t = match moved {
+                    Some(moved) => moved.min(Clock::latest()),
+                    None if seconds < 0 => *t,
+                    None => Clock::latest(),
+                };
                 Some(*t)
             }
         }
@@ -153,5 +167,8 @@ mod tests {
         assert_eq!(c.advance(60), Some(start + Duration::seconds(60)));
         assert_eq!(c.now(), start + Duration::seconds(60));
         assert_eq!(Clock::System.advance(1), None);
+        // However far it is pushed, the clock stops at the latest time.
+        assert_eq!(c.advance(i64::MAX), Some(Clock::latest()));
+        assert_eq!(c.advance(1), Some(Clock::latest()));
     }
 }
