@@ -141,6 +141,7 @@ impl Ramd {
             .args(["--quota-permissions-per-type", "10000000"])
             .args(["--quota-resource-shares", "100000000"])
             .args(["--quota-associations", "100000000"])
+            .args(["--max-concurrent-requests", "100000"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -273,6 +274,8 @@ where
 struct Dataset {
     accounts: Vec<String>,
     permission_of: Vec<String>,
+    /// (account, permission) pairs that take new versions (four each).
+    version_pool: Vec<(String, String)>,
     shares: Vec<(String, String, String)>,
     big_owner: String,
 }
@@ -350,6 +353,33 @@ async fn preload(args: &Args, channels: &[Channel]) -> Dataset {
         .iter()
         .map(|a| format!("arn:aws:ram:us-east-1:{a}:permission/bench"))
         .collect();
+    // Enough permissions for CreatePermissionVersion at 15k/s for the run.
+    let pool_size = ((args.seconds * 15_000.0 / 4.0) as usize).max(64);
+    let version_pool: Vec<(String, String)> = (0..pool_size)
+        .map(|k| {
+            let a = accounts[k % accounts.len()].clone();
+            let p = format!("arn:aws:ram:us-east-1:{a}:permission/v{k}");
+            (a, p)
+        })
+        .collect();
+    bounded(version_pool.iter().enumerate(), 64, |(k, (a, _))| {
+        let mut ram = ResourceAccessManagerClient::new(channels[k % n_ch].clone());
+        let a = a.clone();
+        async move {
+            ram.create_permission(with_account(
+                &a,
+                pb::CreatePermissionRequest {
+                    name: format!("v{k}"),
+                    resource_type: "codebuild:Project".into(),
+                    policy_template: template.into(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap();
+        }
+    })
+    .await;
     let big_owner = accounts[1 % accounts.len()].clone();
     let plan: Vec<(usize, usize)> = (0..args.shares)
         .map(|j| {
@@ -406,6 +436,7 @@ async fn preload(args: &Args, channels: &[Channel]) -> Dataset {
     Dataset {
         accounts,
         permission_of,
+        version_pool,
         shares,
         big_owner,
     }
@@ -605,10 +636,8 @@ fn writes(data: &Arc<Dataset>, round: u64) -> Vec<(&'static str, Call)> {
     });
     let d = data.clone();
     let version: Call = Arc::new(move |_, n, ch| {
-        // Each account's permission takes four more versions (five at most):
-        // version k of round r goes to account (n / 4).
-        let i = (n as usize / 4) % d.accounts.len();
-        let (a, p) = (d.accounts[i].clone(), d.permission_of[i].clone());
+        // Each pooled permission takes four more versions (five at most).
+        let (a, p) = d.version_pool[(n as usize / 4) % d.version_pool.len()].clone();
         Box::pin(async move {
             let mut ram = ResourceAccessManagerClient::new(ch);
             let r = ram

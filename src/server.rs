@@ -187,6 +187,21 @@ pub async fn run_on(
     serve_on(config, listener, metrics_listener, shutdown, None).await
 }
 
+/// The accepted connections of `listener`, with Nagle's algorithm off: a
+/// response written in several small frames must not wait for the client's
+/// delayed ACK (a 40 ms stall otherwise). The builder's own `tcp_nodelay`
+/// applies only to listeners it binds itself.
+fn no_delay(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    TcpListenerStream::new(listener).map(|conn| {
+        let conn = conn?;
+        conn.set_nodelay(true)?;
+        Ok(conn)
+    })
+}
+
 /// Aborts the task it holds when dropped, however `serve_on` returns.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -263,7 +278,7 @@ pub async fn serve_on(
         .add_service(reflection_v1alpha)
         .add_service(ram)
         .add_service(admin)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), on_shutdown);
+        .serve_with_incoming_shutdown(no_delay(listener), on_shutdown);
 
     for name in SERVICE_NAMES {
         health

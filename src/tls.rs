@@ -24,9 +24,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The gRPC server builder: plain HTTP/2, or TLS when `--tls-cert` is given.
 pub fn server_builder(config: &Config) -> Result<Server, String> {
-    // No Nagle: a response written in several small frames must not wait for
-    // the client's delayed ACK (a 40 ms stall on loopback otherwise).
-    let builder = Server::builder().tcp_nodelay(true);
+    let builder = Server::builder();
     match server_tls_config(config)? {
         None => Ok(builder),
         Some(tls) => builder.tls_config(tls).map_err(|e| {
