@@ -384,3 +384,80 @@ async fn permissions_on_shares_follow_the_rules() {
         "UnknownResourceException",
     );
 }
+
+#[tokio::test]
+async fn resource_policies_follow_the_attached_version() {
+    let server = TestServer::start().await;
+    let cmp = create_permission(&server, OWNER, "Followed").await.arn;
+    let share = new_share(&server, "followed", vec![project(9)], vec![cmp.clone()]).await;
+    let invitation = server
+        .ram()
+        .get_resource_share_invitations(as_account(
+            RECEIVER,
+            pb::GetResourceShareInvitationsRequest::default(),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .resource_share_invitations
+        .remove(0);
+    server
+        .ram()
+        .accept_resource_share_invitation(as_account(
+            RECEIVER,
+            pb::AcceptResourceShareInvitationRequest {
+                resource_share_invitation_arn: invitation.resource_share_invitation_arn,
+                client_token: None,
+            },
+        ))
+        .await
+        .unwrap();
+    let actions = || {
+        let mut c = server.ram();
+        async move {
+            let policy = c
+                .get_resource_policies(as_account(
+                    OWNER,
+                    pb::GetResourcePoliciesRequest {
+                        resource_arns: vec![project(9)],
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .policies
+                .remove(0);
+            let v: serde_json::Value = serde_json::from_str(&policy).unwrap();
+            let mut actions: Vec<String> = v["Statement"][0]["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            actions.sort();
+            actions
+        }
+    };
+    assert_eq!(actions().await, ["codebuild:BatchGetProjects"]);
+    // A new default version changes nothing until the share moves to it.
+    new_version(&server, &cmp).await;
+    assert_eq!(actions().await, ["codebuild:BatchGetProjects"]);
+    server
+        .ram()
+        .associate_resource_share_permission(as_account(
+            OWNER,
+            pb::AssociateResourceSharePermissionRequest {
+                resource_share_arn: share,
+                permission_arn: cmp,
+                replace: Some(true),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        actions().await,
+        ["codebuild:BatchGetProjects", "codebuild:StartBuild"]
+    );
+}
