@@ -251,22 +251,17 @@ async fn bounded<I, F, Fut>(items: I, parallel: usize, f: F)
 where
     I: IntoIterator,
     F: Fn(I::Item) -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: Future<Output = ()> + Send + 'static,
 {
-    use std::collections::VecDeque;
-    let mut pending = VecDeque::new();
-    let mut iter = items.into_iter();
-    loop {
-        while pending.len() < parallel {
-            match iter.next() {
-                Some(item) => pending.push_back(Box::pin(f(item))),
-                None => break,
-            }
+    let mut set = tokio::task::JoinSet::new();
+    for item in items {
+        if set.len() >= parallel {
+            set.join_next().await.unwrap().unwrap();
         }
-        let Some(front) = pending.pop_front() else {
-            break;
-        };
-        front.await;
+        set.spawn(f(item));
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap();
     }
 }
 

@@ -44,7 +44,7 @@ pub struct Config {
     pub ephemeral: bool,
 
     /// Write a snapshot (and trim the journal) every this many mutations.
-    #[arg(long, env = "RAMD_SNAPSHOT_EVERY", default_value_t = 10_000)]
+    #[arg(long, env = "RAMD_SNAPSHOT_EVERY", default_value_t = 100_000)]
     pub snapshot_every: u64,
 
     /// The AWS Region this server plays.

@@ -668,7 +668,20 @@ pub fn get_resource_shares(
         MaxResultsError::InvalidParameter,
     )?;
     let after = pager.after().map(str::to_string);
+    let named: std::collections::BTreeSet<&str> = input
+        .resource_share_arns
+        .iter()
+        .map(String::as_str)
+        .collect();
     let candidates: Box<dyn Iterator<Item = &ResourceShare>> = match owner {
+        // Named shares are looked up, not searched for.
+        _ if !named.is_empty() => Box::new(
+            named
+                .clone()
+                .into_iter()
+                .filter(|a| after.as_deref().is_none_or(|x| *a > x))
+                .filter_map(|a| state.shares.get(a)),
+        ),
         ResourceOwner::SelfAccount => Box::new(owned(
             state,
             &ctx.account,
