@@ -348,8 +348,8 @@ async fn preload(args: &Args, channels: &[Channel]) -> Dataset {
         .iter()
         .map(|a| format!("arn:aws:ram:us-east-1:{a}:permission/bench"))
         .collect();
-    // Enough permissions for CreatePermissionVersion at 15k/s for the run.
-    let pool_size = ((args.seconds * 15_000.0 / 4.0) as usize).max(64);
+    // Enough permissions for CreatePermissionVersion at 40k/s for the run.
+    let pool_size = ((args.seconds * 40_000.0 / 4.0) as usize).max(64);
     let version_pool: Vec<(String, String)> = (0..pool_size)
         .map(|k| {
             let a = accounts[k % accounts.len()].clone();
