@@ -35,6 +35,11 @@ pub struct Config {
     #[arg(long, env = "RAMD_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
 
+    /// Also serve RAM's AWS protocol (rest-json, as AWS SDKs and the AWS CLI
+    /// speak it) on this address, e.g. 127.0.0.1:4566. Off by default.
+    #[arg(long, env = "RAMD_AWS_LISTEN")]
+    pub aws_listen: Option<SocketAddr>,
+
     /// Directory for durable state (a SQLite database, `ramd.db`).
     #[arg(long, env = "RAMD_DATA_DIR", default_value = "./ramd-data")]
     pub data_dir: PathBuf,

@@ -8,6 +8,8 @@
 //! - [`pb`]: code generated from `proto/` and the reflection descriptor set.
 //! - [`api`]: the gRPC adapters, the only place besides `server` that knows
 //!   tonic: caller identity, request/response conversion, error statuses.
+//! - [`aws`]: the AWS-protocol front end (rest-json over HTTP), calling the
+//!   same RAM service as gRPC.
 //! - [`core`]: the domain, synchronous and transport-free: the catalogue of
 //!   resource types, permissions, organizations, pagination, idempotency,
 //!   tags, state.
@@ -20,6 +22,7 @@
 //!   `--metrics-listen`.
 
 pub mod api;
+pub mod aws;
 pub mod config;
 pub mod core;
 pub mod error;

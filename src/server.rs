@@ -254,10 +254,26 @@ pub async fn serve_on(
 
     let addr = listener.local_addr()?;
     let grace = Duration::from_secs(config.grace_period);
+    // The AWS-protocol front end (--aws-listen), bound before SERVING.
+    let (aws_stop, aws_stopped) = tokio::sync::watch::channel(false);
+    let aws = match config.aws_listen {
+        Some(aws_addr) => {
+            let frontend = Arc::new(crate::aws::Frontend::new(shared.clone())?);
+            let aws_listener = crate::aws::bind(aws_addr).await?;
+            Some(tokio::spawn(crate::aws::serve(
+                aws_listener,
+                frontend,
+                aws_stopped,
+                grace,
+            )))
+        }
+        None => None,
+    };
     let drain_health = health.clone();
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     let on_shutdown = async move {
         shutdown.await;
+        let _ = aws_stop.send(true);
         tracing::info!("shutdown requested: reporting NOT_SERVING and draining");
         drain_health
             .set_service_status("", ServingStatus::NotServing)
@@ -316,6 +332,9 @@ pub async fn serve_on(
                 Err(_) => tracing::warn!(?grace, "grace period over: closing remaining calls"),
             }
         }
+    }
+    if let Some(aws) = aws {
+        let _ = aws.await;
     }
     // Flush: sync what is queued and write a final snapshot.
     if let Some(journal) = &shared.journal {

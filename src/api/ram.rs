@@ -77,6 +77,33 @@ macro_rules! operations {
             )*
         }
 
+        impl RamService {
+            /// Runs the operation `name` on a protobuf-encoded request and
+            /// returns the encoded response, through the same trait method
+            /// (and so the same identity, idempotency, journal and logging)
+            /// as a gRPC call. `None` when there is no such operation. This
+            /// is how the AWS-protocol front end (`crate::aws`) reaches the
+            /// core.
+            pub async fn call_encoded(
+                &self,
+                name: &str,
+                req: Request<bytes::Bytes>,
+            ) -> Option<Result<Vec<u8>, Status>> {
+                match name {
+                    $(stringify!($name) => Some(async {
+                        let (metadata, extensions, body) = req.into_parts();
+                        let message = pb::$req::decode(body).map_err(|e| {
+                            Status::invalid_argument(format!("the request does not decode: {e}"))
+                        })?;
+                        let req = Request::from_parts(metadata, extensions, message);
+                        let resp = ResourceAccessManager::$fn_name(self, req).await?;
+                        Ok(resp.into_inner().encode_to_vec())
+                    }.await),)*
+                    _ => None,
+                }
+            }
+        }
+
         /// Applies a journaled RAM operation again; `None` when the record is
         /// not a RAM operation.
         pub fn replay(state: &mut State, ctx: &Ctx, rec: &Record) -> Option<Result<(), Error>> {
