@@ -228,9 +228,18 @@ impl From<PermissionStatus> for pb::DeletePermissionVersionResponse {
 
 impl From<PermissionStatus> for pb::UpdatePermissionResponse {
     fn from(s: PermissionStatus) -> Self {
+        // The field is an UpdatePermissionStatus, whose numbers differ from
+        // PermissionStatus; UpdatePermission only ever reports these two.
+        let status = match s {
+            PermissionStatus::Deprecated => pb::UpdatePermissionStatus::Deprecated,
+            PermissionStatus::Attachable
+            | PermissionStatus::Unattachable
+            | PermissionStatus::Deleting
+            | PermissionStatus::Deleted => pb::UpdatePermissionStatus::Attachable,
+        };
         pb::UpdatePermissionResponse {
             client_token: String::new(),
-            permission_status: permission_status(s) as i32,
+            permission_status: status as i32,
         }
     }
 }

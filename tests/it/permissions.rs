@@ -698,7 +698,10 @@ async fn update_permission_deprecates_and_restores() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(r.permission_status, pb::PermissionStatus::Deprecated as i32);
+    assert_eq!(
+        r.permission_status,
+        pb::UpdatePermissionStatus::Deprecated as i32
+    );
     let d = get(&server, OWNER, &p.arn, None).await.unwrap();
     assert_eq!(d.status, pb::PermissionStatus::Deprecated as i32);
     let deprecated = server
@@ -720,7 +723,10 @@ async fn update_permission_deprecates_and_restores() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(r.permission_status, pb::PermissionStatus::Attachable as i32);
+    assert_eq!(
+        r.permission_status,
+        pb::UpdatePermissionStatus::Attachable as i32
+    );
     assert_err(
         update(pb::UpdatePermissionStatus::Unspecified).await,
         Code::InvalidArgument,

@@ -1,5 +1,6 @@
 """Fixtures of the Python test suites: stubs generated from proto/ and a running ramd."""
 
+import contextlib
 import importlib
 import os
 import signal
@@ -85,9 +86,9 @@ def read_log(path):
         return f.read()
 
 
-@pytest.fixture
-def server(tmp_path):
-    """Starts an ephemeral ramd with a manual clock and yields its address (host:port)."""
+@contextlib.contextmanager
+def running_ramd(tmp_path, *extra_args):
+    """Runs an ephemeral ramd with a manual clock and extra flags; yields its gRPC address (host:port)."""
     binary = ramd_binary()
     address = f"127.0.0.1:{free_port()}"
     # Settings inherited through RAMD_* variables would change what the test runs against.
@@ -95,7 +96,7 @@ def server(tmp_path):
     log_path = tmp_path / "ramd.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [binary, "--ephemeral", "--listen", address, "--manual-clock"],
+            [binary, "--ephemeral", "--listen", address, "--manual-clock", *extra_args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -113,6 +114,24 @@ def server(tmp_path):
                 proc.wait()
                 pytest.fail(f"ramd did not exit within {SHUTDOWN_TIMEOUT_SECONDS}s of SIGTERM:\n{read_log(log_path)}")
     assert proc.returncode == 0, f"ramd exited with {proc.returncode} after SIGTERM:\n{read_log(log_path)}"
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Starts an ephemeral ramd with a manual clock and yields its address (host:port)."""
+    with running_ramd(tmp_path) as address:
+        yield address
+
+
+@pytest.fixture
+def aws_server(tmp_path):
+    """Starts an ephemeral ramd that also serves the AWS protocol (--aws-listen, header mode).
+
+    Yields the gRPC address and the AWS endpoint URL; the AWS port is bound before ramd reports SERVING.
+    """
+    aws_address = f"127.0.0.1:{free_port()}"
+    with running_ramd(tmp_path, "--aws-listen", aws_address) as address:
+        yield types.SimpleNamespace(grpc=address, endpoint=f"http://{aws_address}")
 
 
 @pytest.fixture
