@@ -52,6 +52,11 @@ use transcode::Transcoder;
 /// The largest request body accepted, as gRPC's default message limit.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// Response headers of every reply.
+const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");
+const ERROR_TYPE: http::HeaderName = http::HeaderName::from_static("x-amzn-errortype");
+const JSON: http::HeaderValue = http::HeaderValue::from_static("application/json");
+
 /// The SigV4 service name of RAM.
 const SERVICE: &str = "ram";
 
@@ -61,6 +66,8 @@ pub struct AwsError {
     pub status: u16,
     pub code: Cow<'static, str>,
     pub message: String,
+    /// Whether the core reported it (and so already logged the request).
+    pub from_core: bool,
 }
 
 impl AwsError {
@@ -69,6 +76,7 @@ impl AwsError {
             status,
             code: Cow::Borrowed(code),
             message: message.into(),
+            from_core: false,
         }
     }
 
@@ -84,6 +92,7 @@ impl AwsError {
             status: http_status(&code),
             code: Cow::Owned(code),
             message: status.message().to_string(),
+            from_core: true,
         }
     }
 
@@ -151,32 +160,40 @@ impl Frontend {
         let request_id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
         let mut id = [0u8; uuid::fmt::Hyphenated::LENGTH];
         let id = request_id.hyphenated().encode_lower(&mut id);
-        let builder = http::Response::builder()
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header("x-amzn-RequestId", &*id);
-        let response = match result {
-            Ok(body) => builder.status(200).body(Full::new(Bytes::from(body))),
+        let (status, body, error_type) = match result {
+            Ok(body) => (200, body, None),
             Err(e) => {
-                if e.status >= 500 || e.code.contains("Signature") || e.status == 404 {
+                // The core logs the requests it served; the front end logs
+                // the ones it refused itself, in the same shape.
+                if !e.from_core {
                     tracing::info!(
+                        method = "-",
                         path = parts.uri.path(),
                         status = e.status,
                         reason = %e.code,
                         latency_us = started.elapsed().as_micros() as u64,
-                        "aws request refused"
+                        "request"
                     );
                 }
-                builder
-                    .status(e.status)
-                    .header("x-amzn-ErrorType", &*e.code)
-                    .body(Full::new(Bytes::from(e.body())))
+                (
+                    e.status,
+                    e.body(),
+                    http::HeaderValue::from_str(&e.code).ok(),
+                )
             }
         };
-        response.unwrap_or_else(|_| {
-            let mut r = http::Response::new(Full::new(Bytes::new()));
-            *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-            r
-        })
+        let mut response = http::Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() =
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
+        headers.insert(http::header::CONTENT_TYPE, JSON);
+        if let Ok(id) = http::HeaderValue::from_str(id) {
+            headers.insert(REQUEST_ID, id);
+        }
+        if let Some(error_type) = error_type {
+            headers.insert(ERROR_TYPE, error_type);
+        }
+        response
     }
 
     async fn call(
@@ -253,6 +270,7 @@ impl Frontend {
                     status: 403,
                     code: Cow::Borrowed("InvalidSignatureException"),
                     message,
+                    from_core: false,
                 };
                 if auth.service != SERVICE {
                     return Err(invalid(format!(

@@ -221,6 +221,9 @@ impl Transcoder {
                 });
             }
             fields.sort_by_key(|f| f.number);
+            if fields.len() > 64 {
+                return Err(format!("{name} has more than 64 fields"));
+            }
             messages.push(MessageTable { fields });
         }
 
@@ -488,7 +491,9 @@ impl Transcoder {
         let table = &self.messages[message];
         out.push(b'{');
         let mut first = true;
-        let mut seen = vec![false; table.fields.len()];
+        // Which fields were written, by index (messages have at most 64
+        // fields, checked when the tables are built).
+        let mut seen = 0u64;
         // The repeated field whose array is open: prost writes the elements
         // of a repeated field one after the other.
         let mut open: Option<usize> = None;
@@ -516,7 +521,7 @@ impl Transcoder {
                     out.extend_from_slice(&field.key);
                     out.push(b'[');
                     open = Some(index);
-                    seen[index] = true;
+                    seen |= 1 << index;
                 }
                 if wire == 2 && field.kind.packable() {
                     let mut packed = get_len_delimited(&mut buf)?;
@@ -545,14 +550,14 @@ impl Transcoder {
                 first = false;
                 out.extend_from_slice(&field.key);
                 self.write_value(field.kind, wire, &mut buf, out)?;
-                seen[index] = true;
+                seen |= 1 << index;
             }
         }
         if open.is_some() {
             out.push(b']');
         }
-        for (field, seen) in table.fields.iter().zip(&seen) {
-            if field.repeated && !seen {
+        for (index, field) in table.fields.iter().enumerate() {
+            if field.repeated && seen & (1 << index) == 0 {
                 if !first {
                     out.push(b',');
                 }
