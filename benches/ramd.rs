@@ -246,6 +246,165 @@ where
     total
 }
 
+/// Runs `connections` keep-alive HTTP/1.1 clients against the AWS-protocol
+/// front end for `seconds`; `request(n)` gives the path and JSON body of the
+/// n-th request. A response other than 200 counts as an error.
+async fn http_load<F>(port: u16, connections: usize, seconds: f64, request: F) -> Measured
+where
+    F: Fn(u64) -> (&'static str, String) + Clone + Send + Sync + 'static,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (request, counter) = (request.clone(), counter.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+            let (mut ok, mut errors) = (0u64, 0u64);
+            let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .expect("connect to the AWS front end");
+            conn.set_nodelay(true).unwrap();
+            let mut buf = Vec::with_capacity(16 * 1024);
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let (path, body) = request(n);
+                let head = format!(
+                    "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                     Authorization: AWS4-HMAC-SHA256 Credential=111122223333/20260101/us-east-1/ram/aws4_request, SignedHeaders=host, Signature=0\r\n\
+                     Content-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                let t = Instant::now();
+                conn.write_all(head.as_bytes()).await.unwrap();
+                conn.write_all(body.as_bytes()).await.unwrap();
+                buf.clear();
+                // Read the head, then exactly Content-Length bytes of body.
+                let (header_end, length) = loop {
+                    let mut chunk = [0u8; 8192];
+                    let got = conn.read(&mut chunk).await.unwrap();
+                    assert!(got > 0, "the AWS front end closed the connection");
+                    buf.extend_from_slice(&chunk[..got]);
+                    if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        break (end + 4, length);
+                    }
+                };
+                while buf.len() < header_end + length {
+                    let mut chunk = [0u8; 8192];
+                    let got = conn.read(&mut chunk).await.unwrap();
+                    assert!(got > 0, "the AWS front end closed the connection");
+                    buf.extend_from_slice(&chunk[..got]);
+                }
+                if buf.starts_with(b"HTTP/1.1 200") {
+                    ok += 1;
+                    let _ = hist.record(t.elapsed().as_micros().max(1) as u64);
+                } else {
+                    errors += 1;
+                }
+            }
+            (ok, errors, hist)
+        }));
+    }
+    let mut total = Measured {
+        ok: 0,
+        errors: 0,
+        elapsed: 0.0,
+        hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
+    };
+    for t in tasks {
+        let (ok, errors, hist) = t.await.unwrap();
+        total.ok += ok;
+        total.errors += errors;
+        total.hist.add(hist).unwrap();
+    }
+    total.elapsed = started.elapsed().as_secs_f64();
+    total
+}
+
+/// Measures the AWS-protocol front end: an in-memory ramd pinned to one core
+/// (when `taskset` is there), 16 HTTP/1.1 connections.
+async fn aws_protocol(args: &Args, line: &mut impl FnMut(String)) {
+    let (grpc, aws) = (free_port(), free_port());
+    let ramd_args = [
+        "--ephemeral".to_string(),
+        "--listen".into(),
+        format!("127.0.0.1:{grpc}"),
+        "--aws-listen".into(),
+        format!("127.0.0.1:{aws}"),
+        "--quota-resource-shares".into(),
+        "100000000".into(),
+        "--quota-associations".into(),
+        "100000000".into(),
+        "--max-concurrent-requests".into(),
+        "100000".into(),
+    ];
+    let pinned = Command::new("taskset").arg("--version").output().is_ok();
+    let mut cmd = if pinned {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", env!("CARGO_BIN_EXE_ramd")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_ramd"))
+    };
+    let mut child = cmd
+        .args(ramd_args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ramd for the AWS protocol");
+    let _ = connect(grpc).await;
+    line(String::new());
+    line(format!(
+        "AWS protocol (rest-json over HTTP/1.1), in-memory ramd{}, 16 connections, {} s each:\n",
+        if pinned {
+            " on one core (taskset -c 0)"
+        } else {
+            ""
+        },
+        args.seconds
+    ));
+    line("| operation | requests/s | p50 ms | p99 ms | p99.9 ms | errors |".into());
+    line("| --- | ---: | ---: | ---: | ---: | ---: |".into());
+    let get = http_load(aws, 16, args.seconds, |_| {
+        (
+            "/getpermission",
+            r#"{"permissionArn":"arn:aws:ram::aws:permission/AWSRAMDefaultPermissionSubnet"}"#
+                .to_string(),
+        )
+    })
+    .await;
+    let create = http_load(aws, 16, args.seconds, |n| {
+        (
+            "/createresourceshare",
+            format!(
+                r#"{{"name":"h{n}","resourceArns":["arn:aws:codebuild:us-east-1:111122223333:project/h{n}"]}}"#
+            ),
+        )
+    })
+    .await;
+    for (name, m) in [("GetPermission", get), ("CreateResourceShare", create)] {
+        line(format!(
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            m.throughput(),
+            m.q_ms(0.5),
+            m.q_ms(0.99),
+            m.q_ms(0.999),
+            m.errors
+        ));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Runs many requests with bounded concurrency (preloading).
 async fn bounded<I, F, Fut>(items: I, parallel: usize, f: F)
 where
@@ -952,6 +1111,8 @@ async fn main() {
         t.elapsed().as_secs_f64()
     ));
     ramd.stop();
+
+    aws_protocol(&args, &mut line).await;
 
     if let Some(parent) = args.out.parent() {
         let _ = std::fs::create_dir_all(parent);
