@@ -197,6 +197,27 @@ impl Measured {
     }
 }
 
+/// One client's result: successes, errors, latencies (µs).
+type ClientResult = (u64, u64, Histogram<u64>);
+
+/// Adds up the clients' results.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<ClientResult>>, started: Instant) -> Measured {
+    let mut total = Measured {
+        ok: 0,
+        errors: 0,
+        elapsed: 0.0,
+        hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
+    };
+    for t in tasks {
+        let (ok, errors, hist) = t.await.unwrap();
+        total.ok += ok;
+        total.errors += errors;
+        total.hist.add(hist).unwrap();
+    }
+    total.elapsed = started.elapsed().as_secs_f64();
+    total
+}
+
 /// Runs `call(worker, n, channel)` in a closed loop from every client for
 /// `seconds`.
 async fn load<F, Fut>(channels: &[Channel], per_channel: usize, seconds: f64, call: F) -> Measured
@@ -230,20 +251,7 @@ where
             }));
         }
     }
-    let mut total = Measured {
-        ok: 0,
-        errors: 0,
-        elapsed: 0.0,
-        hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
-    };
-    for t in tasks {
-        let (ok, errors, hist) = t.await.unwrap();
-        total.ok += ok;
-        total.errors += errors;
-        total.hist.add(hist).unwrap();
-    }
-    total.elapsed = started.elapsed().as_secs_f64();
-    total
+    gather(tasks, started).await
 }
 
 /// Runs `connections` keep-alive HTTP/1.1 clients against the AWS-protocol
@@ -313,20 +321,7 @@ where
             (ok, errors, hist)
         }));
     }
-    let mut total = Measured {
-        ok: 0,
-        errors: 0,
-        elapsed: 0.0,
-        hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
-    };
-    for t in tasks {
-        let (ok, errors, hist) = t.await.unwrap();
-        total.ok += ok;
-        total.errors += errors;
-        total.hist.add(hist).unwrap();
-    }
-    total.elapsed = started.elapsed().as_secs_f64();
-    total
+    gather(tasks, started).await
 }
 
 /// Measures the AWS-protocol front end: an in-memory ramd pinned to one core

@@ -332,13 +332,9 @@ impl Shared {
         Resp: From<Out>,
     {
         let started = Instant::now();
-        let caller = match self.auth.caller(&req) {
-            Ok(c) => c,
-            Err(e) => return finish(&self.metrics, method, "-", started, Err(e)),
-        };
-        let _permit = match self.admit(req.get_ref()) {
-            Ok(p) => p,
-            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
+        let (caller, _permit) = match self.enter(method, &req, false) {
+            Ok(entered) => entered,
+            Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
         };
         let result = (|| {
             let input = In::try_from(req.into_inner())?;
@@ -364,13 +360,9 @@ impl Shared {
         Resp: From<Out> + TokenResponse + Message + Default,
     {
         let started = Instant::now();
-        let caller = match self.auth.caller(&req) {
-            Ok(c) => c,
-            Err(e) => return finish(&self.metrics, method, "-", started, Err(e)),
-        };
-        let _permit = match self.admit(req.get_ref()) {
-            Ok(p) => p,
-            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
+        let (caller, _permit) = match self.enter(method, &req, false) {
+            Ok(entered) => entered,
+            Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
         };
         let applied = (|| {
             let mut req = req.into_inner();
@@ -418,13 +410,9 @@ impl Shared {
         Resp: From<Out>,
     {
         let started = Instant::now();
-        let caller = match self.auth.caller(&req) {
-            Ok(c) => c,
-            Err(e) => return finish(&self.metrics, method, "-", started, Err(e)),
-        };
-        let _permit = match self.admit(req.get_ref()) {
-            Ok(p) => p,
-            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
+        let (caller, _permit) = match self.enter(method, &req, false) {
+            Ok(entered) => entered,
+            Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
         };
         let applied = self.apply(&caller, method, req.into_inner(), |state, ctx, req| {
             execute_mutation(state, ctx, req, op)
@@ -453,10 +441,18 @@ impl Shared {
         Ok((resp, seq))
     }
 
-    /// Checks that the caller holds admin rights.
-    fn admin_caller<T>(&self, method: &str, req: &Request<T>) -> Result<Caller, (String, Error)> {
+    /// What every request does first: identify the caller (who must hold
+    /// admin rights for the admin service) and admit the request
+    /// (concurrency slot, size limits). On refusal, the account to log (`-`
+    /// when unknown) and the error.
+    fn enter<Req: Message + Name>(
+        &self,
+        method: &str,
+        req: &Request<Req>,
+        admin: bool,
+    ) -> Result<(Caller, tokio::sync::SemaphorePermit<'_>), (String, Error)> {
         let caller = self.auth.caller(req).map_err(|e| ("-".to_string(), e))?;
-        if !caller.admin {
+        if admin && !caller.admin {
             return Err((
                 caller.account,
                 Error::AccessDenied(format!(
@@ -464,7 +460,10 @@ impl Shared {
                 )),
             ));
         }
-        Ok(caller)
+        match self.admit(req.get_ref()) {
+            Ok(permit) => Ok((caller, permit)),
+            Err(e) => Err((caller.account, e)),
+        }
     }
 
     /// Runs a read-only admin RPC.
@@ -475,13 +474,9 @@ impl Shared {
         op: QueryOp<Req, Resp>,
     ) -> Result<Response<Resp>, Status> {
         let started = Instant::now();
-        let caller = match self.admin_caller(method, &req) {
-            Ok(c) => c,
+        let (caller, _permit) = match self.enter(method, &req, true) {
+            Ok(entered) => entered,
             Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
-        };
-        let _permit = match self.admit(req.get_ref()) {
-            Ok(p) => p,
-            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let ctx = self.ctx(&caller);
         let result = op(&self.read_at(ctx.now), &ctx, req.into_inner());
@@ -496,13 +491,9 @@ impl Shared {
         op: MutateOp<Req, Resp>,
     ) -> Result<Response<Resp>, Status> {
         let started = Instant::now();
-        let caller = match self.admin_caller(method, &req) {
-            Ok(c) => c,
+        let (caller, _permit) = match self.enter(method, &req, true) {
+            Ok(entered) => entered,
             Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
-        };
-        let _permit = match self.admit(req.get_ref()) {
-            Ok(p) => p,
-            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let applied = self.apply(&caller, method, req.into_inner(), op);
         let result = match applied {
@@ -520,13 +511,9 @@ impl Shared {
         f: impl FnOnce(&Shared, Req) -> Result<Resp, Error>,
     ) -> Result<Response<Resp>, Status> {
         let started = Instant::now();
-        let caller = match self.admin_caller(method, &req) {
-            Ok(c) => c,
+        let (caller, _permit) = match self.enter(method, &req, true) {
+            Ok(entered) => entered,
             Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
-        };
-        let _permit = match self.admit(req.get_ref()) {
-            Ok(p) => p,
-            Err(e) => return finish(&self.metrics, method, &caller.account, started, Err(e)),
         };
         let result = f(self, req.into_inner());
         finish(&self.metrics, method, &caller.account, started, result)
