@@ -17,7 +17,6 @@ use crate::core::arn::{Arn, Principal, ResourceShareArn, SourceId};
 use crate::core::catalog::{Catalog, RegionScope, ResourceTypeInfo};
 use crate::core::clock::Ctx;
 use crate::core::invitations;
-use crate::core::page::{MaxResultsError, Pager};
 use crate::core::permissions::ResourceOwner;
 use crate::core::resources::{rows_after, shares_from, split_cursor};
 use crate::core::shares::{
@@ -803,15 +802,9 @@ pub fn get_resource_share_associations(
         "{kind:?}|{:?}|{resource_arn:?}|{principal:?}|{:?}",
         input.resource_share_arns, input.status
     );
-    let pager = Pager::start(
-        &state.tokens,
-        "GetResourceShareAssociations",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input
+        .page
+        .start(state, ctx, "GetResourceShareAssociations", &query)?;
     let cursor = pager.after().map(str::to_string);
     let (after_share, _) = split_cursor(cursor.as_deref());
     let shares =
@@ -884,15 +877,9 @@ pub fn list_source_associations(
         "{:?}|{source_id:?}|{source_type:?}|{:?}",
         input.resource_share_arns, input.status
     );
-    let pager = Pager::start(
-        &state.tokens,
-        "ListSourceAssociations",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input
+        .page
+        .start(state, ctx, "ListSourceAssociations", &query)?;
     let cursor = pager.after().map(str::to_string);
     let (after_share, _) = split_cursor(cursor.as_deref());
     let shares =

@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::core::arn::ResourceShareInvitationArn;
 use crate::core::clock::Ctx;
-use crate::core::page::{MaxResultsError, Pager};
+use crate::core::page::MaxResultsError;
 use crate::core::resource_types::RegionScopeFilter;
 use crate::core::resources::{self, ResourceInfo};
 use crate::core::shares::{AssociationStatus, ResourceShare};
@@ -294,13 +294,11 @@ pub fn get_resource_share_invitations(
         crate::core::arn::ResourceShareArn::parse(arn)?;
     }
     let query = format!("{:?}|{:?}", input.invitation_arns, input.share_arns);
-    let pager = Pager::start(
-        &state.tokens,
+    let pager = input.page.start_with(
+        state,
+        ctx,
         "GetResourceShareInvitations",
-        &ctx.account,
         &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
         MaxResultsError::InvalidMaxResults,
     )?;
     let after = pager.after().map(str::to_string);
@@ -408,14 +406,11 @@ pub fn list_pending_invitation_resources(
     if inv.status != InvitationStatus::Accepted {
         check_pending(inv, ctx.now)?;
     }
-    let pager = Pager::start(
-        &state.tokens,
+    let pager = input.page.start(
+        state,
+        ctx,
         "ListPendingInvitationResources",
-        &ctx.account,
         &format!("{}|{:?}", inv.arn, input.scope),
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
     )?;
     let Some(share) = state.shares.get(&inv.share_arn).filter(|s| s.is_live()) else {
         return Ok(Page {

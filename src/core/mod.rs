@@ -34,6 +34,47 @@ pub struct PageInput {
     pub next_token: Option<String>,
 }
 
+impl PageInput {
+    /// Starts the page of operation `op` for the caller, whose filters render
+    /// to `query`; an out-of-range `maxResults` is InvalidParameterException.
+    pub fn start(
+        &self,
+        state: &state::State,
+        ctx: &clock::Ctx,
+        op: &str,
+        query: &str,
+    ) -> crate::error::Result<page::Pager> {
+        self.start_with(
+            state,
+            ctx,
+            op,
+            query,
+            page::MaxResultsError::InvalidParameter,
+        )
+    }
+
+    /// Like [`PageInput::start`], with the error an out-of-range `maxResults`
+    /// gets.
+    pub fn start_with(
+        &self,
+        state: &state::State,
+        ctx: &clock::Ctx,
+        op: &str,
+        query: &str,
+        max_kind: page::MaxResultsError,
+    ) -> crate::error::Result<page::Pager> {
+        page::Pager::start(
+            &state.tokens,
+            op,
+            &ctx.account,
+            query,
+            self.max_results,
+            self.next_token.as_deref(),
+            max_kind,
+        )
+    }
+}
+
 /// One page of a list result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {

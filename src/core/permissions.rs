@@ -20,7 +20,6 @@ use crate::core::access;
 use crate::core::arn::{PermissionArn, PermissionOwner};
 use crate::core::catalog::{Catalog, ManagedPermissionInfo, ResourceTypeInfo};
 use crate::core::clock::Ctx;
-use crate::core::page::{MaxResultsError, Pager};
 use crate::core::policy::{self, TemplateParameterDecl};
 use crate::core::state::State;
 use crate::core::tags::{self, Tags};
@@ -615,15 +614,7 @@ pub fn list_permissions(
         input.permission_status,
         input.resource_owner
     );
-    let pager = Pager::start(
-        &state.tokens,
-        "ListPermissions",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input.page.start(state, ctx, "ListPermissions", &query)?;
     let after = pager.after().map(str::to_string);
     let want_aws = input.permission_type != PermissionTypeFilter::CustomerManaged
         && input.resource_owner.is_none();
@@ -696,15 +687,9 @@ pub fn list_permission_versions(
         return Err(Error::missing("permissionArn"));
     }
     let p = resolve(state, ctx, &input.permission_arn)?;
-    let pager = Pager::start(
-        &state.tokens,
-        "ListPermissionVersions",
-        &ctx.account,
-        &input.permission_arn,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input
+        .page
+        .start(state, ctx, "ListPermissionVersions", &input.permission_arn)?;
     let versions: Vec<u32> = match p {
         PermissionRef::Aws { mp, .. } => mp.versions.iter().map(|v| v.version).collect(),
         PermissionRef::Customer(c) => c.versions.keys().copied().collect(),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::core::arn::{Arn, ResourceShareArn};
 use crate::core::catalog::Catalog;
 use crate::core::clock::Ctx;
-use crate::core::page::{join_key, MaxResultsError, Pager};
+use crate::core::page::join_key;
 use crate::core::permissions::ResourceOwner;
 use crate::core::resources::{rows_after, shares_for, split_cursor};
 use crate::core::shares::ResourceShare;
@@ -107,15 +107,7 @@ pub fn list_principals(
         "{owner:?}|{resource_arn:?}|{:?}|{resource_type:?}|{:?}",
         input.principals, input.resource_share_arns
     );
-    let pager = Pager::start(
-        &state.tokens,
-        "ListPrincipals",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input.page.start(state, ctx, "ListPrincipals", &query)?;
     let cursor = pager.after().map(str::to_string);
     let (after_share, _) = split_cursor(cursor.as_deref());
     let shares = shares_for(state, ctx, owner, after_share)

@@ -78,7 +78,6 @@ use serde_json::{Map, Value};
 
 use crate::core::arn::{Arn, Principal, SourceId};
 use crate::core::clock::Ctx;
-use crate::core::page::{MaxResultsError, Pager};
 use crate::core::permissions::FeatureSet;
 use crate::core::policy;
 use crate::core::share_permissions;
@@ -120,15 +119,9 @@ pub fn get_resource_policies(
     }
     let arns = dedup(&input.resource_arns);
     let query = format!("{arns:?}|{principal:?}");
-    let pager = Pager::start(
-        &state.tokens,
-        "GetResourcePolicies",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input
+        .page
+        .start(state, ctx, "GetResourcePolicies", &query)?;
     for arn in &arns {
         if shares_holding(state, &ctx.account, arn).next().is_none() {
             return Err(Error::ResourceArnNotFound(format!(

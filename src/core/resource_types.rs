@@ -2,7 +2,6 @@
 
 use crate::core::catalog::{Catalog, RegionScope, ResourceTypeInfo};
 use crate::core::clock::Ctx;
-use crate::core::page::{MaxResultsError, Pager};
 use crate::core::state::State;
 use crate::core::{Page, PageInput};
 use crate::error::Result;
@@ -39,14 +38,11 @@ pub fn list_resource_types(
     ctx: &Ctx,
     input: ListResourceTypesInput,
 ) -> Result<Page<&'static ResourceTypeInfo>> {
-    let pager = Pager::start(
-        &state.tokens,
+    let pager = input.page.start(
+        state,
+        ctx,
         "ListResourceTypes",
-        &ctx.account,
         &format!("{:?}", input.scope),
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
     )?;
     let types = Catalog::get().resource_types();
     let start = match pager.after() {

@@ -10,7 +10,7 @@ use crate::core::access;
 use crate::core::arn::{Arn, ResourceShareArn};
 use crate::core::catalog::{Catalog, RegionScope};
 use crate::core::clock::Ctx;
-use crate::core::page::{join_key, MaxResultsError, Pager};
+use crate::core::page::join_key;
 use crate::core::permissions::ResourceOwner;
 use crate::core::resource_types::RegionScopeFilter;
 use crate::core::shares::{self, AssociationStatus, ResourceShare, ShareStatus};
@@ -193,15 +193,7 @@ pub fn list_resources(
         "{owner:?}|{:?}|{resource_type:?}|{:?}|{:?}|{:?}",
         input.principal, input.resource_arns, input.resource_share_arns, input.scope
     );
-    let pager = Pager::start(
-        &state.tokens,
-        "ListResources",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input.page.start(state, ctx, "ListResources", &query)?;
     let cursor = pager.after().map(str::to_string);
     let (after_share, _) = split_cursor(cursor.as_deref());
     let principal = input.principal.as_deref().filter(|p| !p.is_empty());

@@ -9,7 +9,7 @@
 
 use crate::core::catalog::Catalog;
 use crate::core::clock::Ctx;
-use crate::core::page::{join_key, MaxResultsError, Pager};
+use crate::core::page::join_key;
 use crate::core::permissions::{
     self, FeatureSet, PermissionInfo, PermissionRef, PermissionStatus, ResourceOwner,
 };
@@ -87,15 +87,9 @@ pub fn list_resource_share_permissions(
     input: ListResourceSharePermissionsInput,
 ) -> Result<Page<SharePermissionInfo>> {
     let share = shares::resolve_visible(state, ctx, &input.resource_share_arn)?;
-    let pager = Pager::start(
-        &state.tokens,
-        "ListResourceSharePermissions",
-        &ctx.account,
-        &share.arn,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input
+        .page
+        .start(state, ctx, "ListResourceSharePermissions", &share.arn)?;
     let after = pager.after().map(str::to_string);
     let mut rows = Vec::new();
     for a in share.permissions.values() {
@@ -302,15 +296,9 @@ pub fn list_permission_associations(
         input.default_version,
         input.resource_share_arn
     );
-    let pager = Pager::start(
-        &state.tokens,
-        "ListPermissionAssociations",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input
+        .page
+        .start(state, ctx, "ListPermissionAssociations", &query)?;
     let cursor = pager.after().map(str::to_string);
     let (after_share, _) = resources::split_cursor(cursor.as_deref());
     let shares = resources::shares_from(state, ctx, owner, after_share, false)
@@ -567,15 +555,9 @@ pub fn list_replace_permission_associations_work(
     input: ListReplacePermissionAssociationsWorkInput,
 ) -> Result<Page<ReplaceWork>> {
     let query = format!("{:?}|{:?}", input.work_ids, input.status);
-    let pager = Pager::start(
-        &state.tokens,
-        "ListReplacePermissionAssociationsWork",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input
+        .page
+        .start(state, ctx, "ListReplacePermissionAssociationsWork", &query)?;
     let start = (
         ctx.account.clone(),
         pager.after().unwrap_or_default().to_string(),

@@ -21,7 +21,7 @@ use crate::core::access;
 use crate::core::arn::{Principal, ResourceShareArn, SourceId};
 use crate::core::associations::{self, Entities};
 use crate::core::clock::Ctx;
-use crate::core::page::{join_key, MaxResultsError, Pager};
+use crate::core::page::join_key;
 use crate::core::permissions::{self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner};
 use crate::core::state::State;
 use crate::core::tags::{self, TagFilter, Tags};
@@ -658,15 +658,7 @@ pub fn get_resource_shares(
         input.permission_arn,
         input.permission_version
     );
-    let pager = Pager::start(
-        &state.tokens,
-        "GetResourceShares",
-        &ctx.account,
-        &query,
-        input.page.max_results,
-        input.page.next_token.as_deref(),
-        MaxResultsError::InvalidParameter,
-    )?;
+    let pager = input.page.start(state, ctx, "GetResourceShares", &query)?;
     let after = pager.after().map(str::to_string);
     let named: std::collections::BTreeSet<&str> = input
         .resource_share_arns
