@@ -119,8 +119,8 @@ pub fn build_shared(config: &Config, storage: Option<Box<dyn Storage>>) -> Resul
             .with_max_concurrent_requests(config.max_concurrent_requests as usize));
     };
     let db = config.data_dir.join(crate::store::sqlite::FILE_NAME);
-    let loaded = storage.load().map_err(|e| e.0)?;
     let started = std::time::Instant::now();
+    let loaded = storage.load().map_err(|e| e.0)?;
     let state = replay::recover(core_config, &loaded, rand::random())
         .map_err(|e| format!("{}: cannot recover the state: {e}", db.display()))?;
     tracing::info!(

@@ -165,6 +165,10 @@ where
                 created: ctx.now,
             };
             state.idempotency.record(&ctx.account, method, t, record);
+            state.timers.schedule(
+                ctx.now + chrono::Duration::hours(idempotency::RETENTION_HOURS),
+                timers::Timer::ForgetToken(ctx.account.clone(), method.to_string(), t.to_string()),
+            );
         }
         None => resp.set_client_token(ctx.ids.uuid()),
     }

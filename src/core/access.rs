@@ -137,8 +137,3 @@ pub fn visible_shares(state: &State, account: &str) -> BTreeSet<String> {
     }
     out
 }
-
-/// Whether the caller may see the share: it owns it, or reaches it.
-pub fn can_see(state: &State, share: &ResourceShare, account: &str) -> bool {
-    share.owner == account || reaches(state, share, account)
-}

@@ -760,6 +760,19 @@ fn leave(state: &mut State, ctx: &Ctx, input: &ShareEntitiesInput) -> Result<Vec
     Ok(rows)
 }
 
+/// The caller's shares (DELETED ones included) from the page cursor's share
+/// on, only those named in `named` when it is not empty.
+fn owned_from_cursor<'a>(
+    state: &'a State,
+    ctx: &Ctx,
+    cursor: Option<&str>,
+    named: &'a [String],
+) -> impl Iterator<Item = &'a ResourceShare> + 'a {
+    let (after_share, _) = split_cursor(cursor);
+    shares_from(state, ctx, ResourceOwner::SelfAccount, after_share, false)
+        .filter(move |s| named.is_empty() || named.contains(&s.arn))
+}
+
 /// Input of GetResourceShareAssociations.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GetResourceShareAssociationsInput {
@@ -806,11 +819,7 @@ pub fn get_resource_share_associations(
         .page
         .start(state, ctx, "GetResourceShareAssociations", &query)?;
     let cursor = pager.after().map(str::to_string);
-    let (after_share, _) = split_cursor(cursor.as_deref());
-    let shares =
-        shares_from(state, ctx, ResourceOwner::SelfAccount, after_share, false).filter(|s| {
-            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
-        });
+    let shares = owned_from_cursor(state, ctx, cursor.as_deref(), &input.resource_share_arns);
     let items = rows_after(shares, cursor.as_deref(), |s, after| {
         let ids: Vec<&String> = match kind {
             AssociationType::Resource => s.resources.keys().collect(),
@@ -881,11 +890,7 @@ pub fn list_source_associations(
         .page
         .start(state, ctx, "ListSourceAssociations", &query)?;
     let cursor = pager.after().map(str::to_string);
-    let (after_share, _) = split_cursor(cursor.as_deref());
-    let shares =
-        shares_from(state, ctx, ResourceOwner::SelfAccount, after_share, false).filter(|s| {
-            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
-        });
+    let shares = owned_from_cursor(state, ctx, cursor.as_deref(), &input.resource_share_arns);
     let items = rows_after(shares, cursor.as_deref(), |s, after| {
         s.sources
             .iter()

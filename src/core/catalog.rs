@@ -264,16 +264,6 @@ impl Catalog {
             .is_ok()
     }
 
-    /// The resource types of one service prefix.
-    pub fn types_of_service<'a>(
-        &'a self,
-        service: &'a str,
-    ) -> impl Iterator<Item = &'a ResourceTypeInfo> + 'a {
-        self.types
-            .iter()
-            .filter(move |t| t.service_name.eq_ignore_ascii_case(service))
-    }
-
     fn parse(text: &str) -> Result<Catalog, String> {
         let raw: RawCatalog = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut types = Vec::with_capacity(raw.resource_types.len());
@@ -774,7 +764,11 @@ mod tests {
         assert!(c.is_known_service("ec2"));
         assert!(c.is_known_service("Glue"));
         assert!(!c.is_known_service("nosuchservice"));
-        assert_eq!(c.types_of_service("glue").count(), 3);
+        let glue = c
+            .resource_types()
+            .iter()
+            .filter(|t| t.service_name == "glue");
+        assert_eq!(glue.count(), 3);
         for (pattern, text, want) in [
             ("a*c", "abbbc", true),
             ("a*c", "abbbd", false),

@@ -78,10 +78,16 @@ impl Store {
         );
     }
 
-    /// Forgets records older than the retention window.
-    pub fn purge(&mut self, now: DateTime<Utc>) {
-        self.records
-            .retain(|_, r| now - r.created < Duration::hours(RETENTION_HOURS));
+    /// Forgets one record once its retention window is over (its timer).
+    pub fn forget(&mut self, account: &str, op: &str, token: &str, now: DateTime<Utc>) {
+        let key = (account.to_string(), op.to_string(), token.to_string());
+        if self
+            .records
+            .get(&key)
+            .is_some_and(|r| now - r.created >= Duration::hours(RETENTION_HOURS))
+        {
+            self.records.remove(&key);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -157,7 +163,7 @@ mod tests {
             s.lookup("111122223333", "Op", "t", &fp, later).unwrap(),
             None
         );
-        s.purge(later);
+        s.forget("111122223333", "Op", "t", later);
         assert!(s.is_empty());
     }
 }

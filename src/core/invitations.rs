@@ -69,16 +69,33 @@ impl Invitations {
         self.pending_by_sender.get(sender).copied().unwrap_or(0)
     }
 
+    /// One fewer PENDING invitation from `sender`.
+    fn unpend(&mut self, sender: &str) {
+        if let Some(n) = self.pending_by_sender.get_mut(sender) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
     fn set_status(&mut self, arn: &str, status: InvitationStatus) {
         let Some(inv) = self.by_arn.get_mut(arn) else {
             return;
         };
-        if inv.status == InvitationStatus::Pending && status != InvitationStatus::Pending {
-            if let Some(n) = self.pending_by_sender.get_mut(&inv.sender) {
-                *n = n.saturating_sub(1);
-            }
-        }
+        let was_pending = inv.status == InvitationStatus::Pending;
         inv.status = status;
+        if was_pending && status != InvitationStatus::Pending {
+            let sender = inv.sender.clone();
+            self.unpend(&sender);
+        }
+    }
+
+    /// Removes an invitation and its index entries.
+    fn remove(&mut self, arn: &str) {
+        if let Some(inv) = self.by_arn.remove(arn) {
+            if inv.status == InvitationStatus::Pending {
+                self.unpend(&inv.sender);
+            }
+            self.by_receiver.remove(&(inv.receiver_account, inv.arn));
+        }
     }
 }
 
@@ -175,15 +192,7 @@ pub fn create(
 /// Removes an invitation whose principal association ended before it was
 /// answered (the owner removed the principal or deleted the share).
 pub fn withdraw(state: &mut State, arn: &str) {
-    state
-        .invitations
-        .set_status(arn, InvitationStatus::Rejected);
-    if let Some(inv) = state.invitations.by_arn.remove(arn) {
-        state
-            .invitations
-            .by_receiver
-            .remove(&(inv.receiver_account, inv.arn));
-    }
+    state.invitations.remove(arn);
 }
 
 /// The expiry timer: a still PENDING invitation becomes EXPIRED and its

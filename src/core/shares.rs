@@ -669,8 +669,8 @@ pub fn get_resource_shares(
         // Named shares are looked up, not searched for.
         _ if !named.is_empty() => Box::new(
             named
-                .clone()
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|a| after.as_deref().is_none_or(|x| *a > x))
                 .filter_map(|a| state.shares.get(a)),
         ),

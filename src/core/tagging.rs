@@ -54,15 +54,24 @@ fn target_tags<'a>(state: &'a mut State, ctx: &Ctx, target: &TagTarget) -> Resul
                     "{resource_arn} is an AWS managed permission; only customer managed permissions can be tagged."
                 )));
             }
-            // A permission shared with the caller is visible, but not its to tag.
-            let visible = crate::core::permissions::resolve(state, ctx, resource_arn).is_ok();
-            match state.permissions.get_mut(resource_arn) {
-                Some(p) if p.owner == ctx.account => Ok(&mut p.tags),
-                Some(_) if visible => Err(Error::OperationNotPermitted(format!(
-                    "The permission {resource_arn} is shared with your account by its owner; only the owner can tag it."
-                ))),
-                _ => Err(not_found()),
+            let owned = state
+                .permissions
+                .get(resource_arn)
+                .is_some_and(|p| p.owner == ctx.account);
+            if !owned {
+                // A permission shared with the caller is visible, but not its to tag.
+                return match crate::core::permissions::resolve(state, ctx, resource_arn) {
+                    Ok(_) => Err(Error::OperationNotPermitted(format!(
+                        "The permission {resource_arn} is shared with your account by its owner; only the owner can tag it."
+                    ))),
+                    Err(_) => Err(not_found()),
+                };
             }
+            Ok(&mut state
+                .permissions
+                .get_mut(resource_arn)
+                .expect("the caller's permission exists")
+                .tags)
         }
     }
 }

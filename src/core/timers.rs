@@ -1,5 +1,6 @@
-//! Clock-driven changes: invitation expiry, the purge of deleted shares, and
-//! the asynchronous steps of ReplacePermissionAssociations and share promotion.
+//! Clock-driven changes: invitation expiry, the purge of deleted shares, the
+//! end of client-token retention, and the asynchronous steps of
+//! ReplacePermissionAssociations and share promotion.
 //! Timers are part of the state, so they survive with it; `run_due` applies
 //! every timer whose time has come, in time order. The api layer runs it
 //! before each mutating operation, after AdvanceClock and from a periodic
@@ -24,6 +25,8 @@ pub enum Timer {
     RunReplaceWork(String, String),
     /// A share promoted from CREATED_FROM_POLICY becomes STANDARD.
     CompletePromotion(String),
+    /// A client token's retention ends: (account, operation, token).
+    ForgetToken(String, String, String),
 }
 
 /// The pending timers, in time order.
@@ -75,6 +78,9 @@ pub fn run_due(state: &mut State, now: DateTime<Utc>) {
             }
             Timer::CompletePromotion(arn) => {
                 created_from_policy::complete_promotion(state, &arn, at)
+            }
+            Timer::ForgetToken(account, op, token) => {
+                state.idempotency.forget(&account, &op, &token, at)
             }
         }
     }

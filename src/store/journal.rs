@@ -35,15 +35,6 @@ pub trait JournalObserver: Send + Sync {
     fn stats(&self, stats: Stats);
 }
 
-/// An observer that ignores everything.
-#[derive(Debug, Default)]
-pub struct NoObserver;
-
-impl JournalObserver for NoObserver {
-    fn fsync(&self, _: f64, _: usize) {}
-    fn stats(&self, _: Stats) {}
-}
-
 enum Msg {
     Entry(Entry),
     /// Sync, snapshot, and stop.

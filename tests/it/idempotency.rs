@@ -137,3 +137,25 @@ async fn bad_tokens_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_token_is_forgotten_after_its_retention() {
+    let server = TestServer::start().await;
+    server
+        .ram()
+        .create_permission(as_account(OWNER, create("First", "token-3")))
+        .await
+        .unwrap();
+    server
+        .admin()
+        .advance_clock(ramd::pb::admin::AdvanceClockRequest { seconds: 24 * 3600 })
+        .await
+        .unwrap();
+    // The same token with other parameters is now a new request.
+    server
+        .ram()
+        .create_permission(as_account(OWNER, create("Second", "token-3")))
+        .await
+        .unwrap();
+    assert_eq!(count_own(&server, OWNER).await, 2);
+}
