@@ -72,6 +72,13 @@ struct Args {
     /// Internal: the no-op server's port.
     #[arg(long, hide = true, default_value_t = 0)]
     noop_port: u16,
+    /// Only these operations (comma-separated names; `none` for the scale
+    /// checks alone). Default: all.
+    #[arg(long, value_delimiter = ',')]
+    ops: Vec<String>,
+    /// Skip the AWS-protocol measurement.
+    #[arg(long)]
+    no_aws: bool,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -983,6 +990,10 @@ async fn main() {
         (args.shares + 2 * args.accounts) as f64 / preload_s
     ));
     line(format!(
+        "Resident memory of ramd after the preload: {:.0} MiB.",
+        ramd.rss_mib()
+    ));
+    line(format!(
         "Load: {} connections x {} in flight = {} clients, {} s per operation, server and load generator on this machine.\n",
         args.connections,
         args.concurrency,
@@ -996,6 +1007,7 @@ async fn main() {
     let all: Vec<(&'static str, Call)> = read_calls
         .iter()
         .chain(write_calls.iter())
+        .filter(|(name, _)| args.ops.is_empty() || args.ops.iter().any(|o| o == name))
         .cloned()
         .collect();
     let canned = capture(&all, &data, chans[0].clone()).await;
@@ -1043,7 +1055,7 @@ async fn main() {
     // Scale: memory, page cost, restart.
     line(String::new());
     line(format!(
-        "Resident memory of ramd: {:.0} MiB.",
+        "Resident memory of ramd after the measured operations: {:.0} MiB.",
         ramd.rss_mib()
     ));
     let big = data.big_owner.clone();
@@ -1107,7 +1119,9 @@ async fn main() {
     ));
     ramd.stop();
 
-    aws_protocol(&args, &mut line).await;
+    if !args.no_aws {
+        aws_protocol(&args, &mut line).await;
+    }
 
     if let Some(parent) = args.out.parent() {
         let _ = std::fs::create_dir_all(parent);

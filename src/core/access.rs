@@ -91,7 +91,7 @@ pub fn reaches(state: &State, share: &ResourceShare, account: &str) -> bool {
     let exact = exact_ids(state, account).into_iter().any(|id| {
         share
             .principals
-            .get(&id)
+            .get(id.as_str())
             .is_some_and(|pa| covers(state, share, pa, account))
     });
     if exact {
@@ -100,7 +100,10 @@ pub fn reaches(state: &State, share: &ResourceShare, account: &str) -> bool {
     let prefix = iam_prefix(state, account);
     share
         .principals
-        .range(prefix.clone()..)
+        .range::<str, _>((
+            std::ops::Bound::Included(prefix.as_str()),
+            std::ops::Bound::Unbounded,
+        ))
         .take_while(|(id, _)| id.starts_with(&prefix))
         .any(|(_, pa)| covers(state, share, pa, account))
 }

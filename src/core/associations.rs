@@ -9,6 +9,7 @@
 //! fail.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -64,7 +65,7 @@ fn info(
     external: Option<bool>,
 ) -> AssociationInfo {
     AssociationInfo {
-        share_arn: share.arn.clone(),
+        share_arn: share.arn.to_string(),
         share_name: share.name.clone(),
         entity: entity.to_string(),
         association_type: kind,
@@ -147,7 +148,7 @@ pub fn plan_associate(
         plan.order.push((AssociationType::Resource, arn.clone()));
         if share
             .resources
-            .get(arn)
+            .get(arn.as_str())
             .is_some_and(|r| r.assoc.status.is_live())
         {
             continue;
@@ -206,7 +207,7 @@ pub fn plan_associate(
         plan.order.push((AssociationType::Principal, id.clone()));
         if share
             .principals
-            .get(id)
+            .get(id.as_str())
             .is_some_and(|p| p.assoc.status.is_live())
         {
             continue;
@@ -470,15 +471,16 @@ pub fn apply_associate(
         share.permissions.insert(rt, p);
     }
     for r in plan.resources {
+        let key: Arc<str> = Arc::from(r.arn.as_str());
         let mut assoc = Assoc::new(AssociationStatus::Associated, now);
         if let Some(why) = r.failure {
             assoc.set(AssociationStatus::Failed, Some(why), now);
         } else {
-            state.index.index_resource(&share.owner, &share.arn, &r.arn);
+            state.index.index_resource(&share.owner, &share.arn, &key);
         }
-        fresh.insert((AssociationType::Resource, r.arn.clone()));
+        fresh.insert((AssociationType::Resource, r.arn));
         share.resources.insert(
-            r.arn,
+            key,
             ResourceAssoc {
                 assoc,
                 resource_type: r.resource_type,
@@ -502,13 +504,14 @@ pub fn apply_associate(
         } else {
             AssociationStatus::Associated
         };
-        state.index.index_principal(&share.owner, &share.arn, &p.id);
+        let key: Arc<str> = Arc::from(p.id.as_str());
+        state.index.index_principal(&share.owner, &share.arn, &key);
         fresh.insert((AssociationType::Principal, p.id.clone()));
         if let Some((account, arn)) = p.invite {
             invites.push((p.id.clone(), account, arn));
         }
         share.principals.insert(
-            p.id,
+            key,
             PrincipalAssoc {
                 assoc: Assoc::new(status, now),
                 principal: p.principal,
@@ -521,7 +524,7 @@ pub fn apply_associate(
     // expiry window reflects the share's types.
     for (id, account, arn) in invites {
         let inv = invitations::create(state, ctx, share, &id, &account, arn);
-        if let Some(pa) = share.principals.get_mut(&id) {
+        if let Some(pa) = share.principals.get_mut(id.as_str()) {
             pa.invitation = Some(inv);
         }
     }
@@ -583,7 +586,7 @@ pub fn associate_resource_share(
     let plan = plan_associate(state, ctx, share, &input.entities)?;
     let mut share = state
         .shares
-        .remove(&input.resource_share_arn)
+        .remove(input.resource_share_arn.as_str())
         .expect("resolved share exists");
     let rows = apply_associate(state, ctx, &mut share, plan);
     state.shares.insert(share.arn.clone(), share);
@@ -610,7 +613,7 @@ pub fn disassociate_resource_share(
     }
     let is_owner = state
         .shares
-        .get(arn)
+        .get(arn.as_str())
         .is_some_and(|s| s.owner == ctx.account);
     if !is_owner {
         return leave(state, ctx, &input);
@@ -620,11 +623,11 @@ pub fn disassociate_resource_share(
     let mut order = Vec::new();
     for r in dedup(&e.resource_arns) {
         Arn::parse(&r)?;
-        live_or_refuse(share.resources.get(&r).map(|x| &x.assoc), &r, arn)?;
+        live_or_refuse(share.resources.get(r.as_str()).map(|x| &x.assoc), &r, arn)?;
         order.push((AssociationType::Resource, r));
     }
     for p in dedup(&e.principals) {
-        live_or_refuse(share.principals.get(&p).map(|x| &x.assoc), &p, arn)?;
+        live_or_refuse(share.principals.get(p.as_str()).map(|x| &x.assoc), &p, arn)?;
         order.push((AssociationType::Principal, p));
     }
     for s in dedup(&e.sources) {
@@ -664,9 +667,12 @@ pub fn disassociate_resource_share(
                 .map(|id| (AssociationType::Source, id)),
         );
     }
-    let mut share = state.shares.remove(arn).expect("resolved share exists");
+    let mut share = state
+        .shares
+        .remove(arn.as_str())
+        .expect("resolved share exists");
     let rows = end_associations(state, ctx, &mut share, &order);
-    state.shares.insert(arn.clone(), share);
+    state.shares.insert(share.arn.clone(), share);
     Ok(rows)
 }
 
@@ -692,13 +698,13 @@ fn end_associations(
         match kind {
             AssociationType::Resource => {
                 state.index.unindex_resource(&share.owner, &share.arn, id);
-                if let Some(r) = share.resources.get_mut(id) {
+                if let Some(r) = share.resources.get_mut(id.as_str()) {
                     r.assoc.set(AssociationStatus::Disassociated, None, now);
                 }
             }
             AssociationType::Principal => {
                 state.index.unindex_principal(&share.owner, &share.arn, id);
-                if let Some(p) = share.principals.get_mut(id) {
+                if let Some(p) = share.principals.get_mut(id.as_str()) {
                     p.assoc.set(AssociationStatus::Disassociated, None, now);
                     if let Some(inv) = p.invitation.take() {
                         invitations::withdraw(state, &inv);
@@ -723,7 +729,7 @@ fn end_associations(
 /// A receiver leaves a share it was added to as an account.
 fn leave(state: &mut State, ctx: &Ctx, input: &ShareEntitiesInput) -> Result<Vec<AssociationInfo>> {
     let arn = &input.resource_share_arn;
-    let Some(share) = state.shares.get(arn) else {
+    let Some(share) = state.shares.get(arn.as_str()) else {
         return Err(Error::UnknownResource(format!(
             "ResourceShare {arn} could not be found."
         )));
@@ -742,21 +748,21 @@ fn leave(state: &mut State, ctx: &Ctx, input: &ShareEntitiesInput) -> Result<Vec
     }
     let individually = share
         .principals
-        .get(&ctx.account)
+        .get(ctx.account.as_str())
         .is_some_and(|p| p.assoc.status == AssociationStatus::Associated);
     if !individually {
         return Err(Error::OperationNotPermitted(format!(
             "The account has access to {arn} through its organization and can't leave it individually."
         )));
     }
-    let mut share = state.shares.remove(arn).expect("share exists");
+    let mut share = state.shares.remove(arn.as_str()).expect("share exists");
     let rows = end_associations(
         state,
         ctx,
         &mut share,
         &[(AssociationType::Principal, ctx.account.clone())],
     );
-    state.shares.insert(arn.clone(), share);
+    state.shares.insert(share.arn.clone(), share);
     Ok(rows)
 }
 
@@ -770,7 +776,7 @@ fn owned_from_cursor<'a>(
 ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
     let (after_share, _) = split_cursor(cursor);
     shares_from(state, ctx, ResourceOwner::SelfAccount, after_share, false)
-        .filter(move |s| named.is_empty() || named.contains(&s.arn))
+        .filter(move |s| named.is_empty() || named.iter().any(|n| **n == *s.arn))
 }
 
 /// Input of GetResourceShareAssociations.
@@ -821,13 +827,13 @@ pub fn get_resource_share_associations(
     let cursor = pager.after().map(str::to_string);
     let shares = owned_from_cursor(state, ctx, cursor.as_deref(), &input.resource_share_arns);
     let items = rows_after(shares, cursor.as_deref(), |s, after| {
-        let ids: Vec<&String> = match kind {
-            AssociationType::Resource => s.resources.keys().collect(),
-            AssociationType::Principal => s.principals.keys().collect(),
-            AssociationType::Source => s.sources.keys().collect(),
+        let ids: Vec<&str> = match kind {
+            AssociationType::Resource => s.resources.keys().map(|k| &**k).collect(),
+            AssociationType::Principal => s.principals.keys().map(|k| &**k).collect(),
+            AssociationType::Source => s.sources.keys().map(String::as_str).collect(),
         };
         ids.into_iter()
-            .filter(move |id| after.is_none_or(|a| id.as_str() > a))
+            .filter(move |id| after.is_none_or(|a| *id > a))
             .filter_map(move |id| row_of(s, kind, id))
     })
     .filter(|r| resource_arn.is_none_or(|a| r.entity == a))
@@ -896,7 +902,7 @@ pub fn list_source_associations(
             .iter()
             .filter(move |(id, _)| after.is_none_or(|a| id.as_str() > a))
             .map(move |(id, src)| SourceInfo {
-                share_arn: s.arn.clone(),
+                share_arn: s.arn.to_string(),
                 source_id: id.clone(),
                 source_type: src.source.source_type(),
                 status: src.assoc.status,
@@ -1007,12 +1013,12 @@ mod tests {
         let arn = share(&mut s, vec![subnet(1)], vec![&ou]).unwrap();
         assert!(access::visible_shares(&s, MEMBER).contains(&arn));
         assert!(access::visible_shares(&s, STRANGER).is_empty());
-        let sh = &s.shares[&arn];
+        let sh = &s.shares[arn.as_str()];
         assert_eq!(
-            sh.principals[&ou].assoc.status,
+            sh.principals[ou.as_str()].assoc.status,
             AssociationStatus::Associated
         );
-        assert!(!sh.principals[&ou].external);
+        assert!(!sh.principals[ou.as_str()].external);
         // The default permission of the subnet type is attached.
         assert_eq!(
             sh.permissions["ec2:Subnet"].arn,
@@ -1027,18 +1033,18 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(!access::reaches(&s, &s.shares[&arn], MEMBER));
+        assert!(!access::reaches(&s, &s.shares[arn.as_str()], MEMBER));
     }
 
     #[test]
     fn an_outsider_is_invited_and_gets_access_on_accept() {
         let (mut s, _, _) = org_state();
         let arn = share(&mut s, vec![project(1)], vec![OUTSIDER]).unwrap();
-        let pa = &s.shares[&arn].principals[OUTSIDER];
+        let pa = &s.shares[arn.as_str()].principals[OUTSIDER];
         assert_eq!(pa.assoc.status, AssociationStatus::Associating);
         assert!(pa.external);
         let inv = pa.invitation.clone().unwrap();
-        assert!(!access::reaches(&s, &s.shares[&arn], OUTSIDER));
+        assert!(!access::reaches(&s, &s.shares[arn.as_str()], OUTSIDER));
         // Only the receiver can answer.
         let stranger = invitations::accept_resource_share_invitation(
             &mut s,
@@ -1060,7 +1066,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(accepted.status, InvitationStatus::Accepted);
-        assert!(access::reaches(&s, &s.shares[&arn], OUTSIDER));
+        assert!(access::reaches(&s, &s.shares[arn.as_str()], OUTSIDER));
         assert_eq!(s.invitations.pending_of(OWNER), 0);
     }
 
@@ -1069,7 +1075,7 @@ mod tests {
         let (mut s, _, _) = org_state();
         // A codebuild project: 12 hours.
         let arn = share(&mut s, vec![project(1)], vec![OUTSIDER]).unwrap();
-        let inv = s.shares[&arn].principals[OUTSIDER]
+        let inv = s.shares[arn.as_str()].principals[OUTSIDER]
             .invitation
             .clone()
             .unwrap();
@@ -1080,7 +1086,7 @@ mod tests {
         assert_eq!(s.invitations.by_arn[&inv].status, InvitationStatus::Pending);
         timers::run_due(&mut s, t(1) + chrono::Duration::hours(12));
         assert_eq!(s.invitations.by_arn[&inv].status, InvitationStatus::Expired);
-        let pa = &s.shares[&arn].principals[OUTSIDER];
+        let pa = &s.shares[arn.as_str()].principals[OUTSIDER];
         assert_eq!(pa.assoc.status, AssociationStatus::Disassociated);
         assert!(s.index.shares_of_principal(OUTSIDER).next().is_none());
     }
@@ -1137,10 +1143,13 @@ mod tests {
         let foreign = "arn:aws:ec2:us-east-1:999999999999:subnet/subnet-1".to_string();
         let elsewhere = format!("arn:aws:ec2:eu-west-1:{OWNER}:subnet/subnet-2");
         let arn = share(&mut s, vec![foreign.clone(), elsewhere.clone()], vec![]).unwrap();
-        let sh = &s.shares[&arn];
+        let sh = &s.shares[arn.as_str()];
         for r in [&foreign, &elsewhere] {
-            assert_eq!(sh.resources[r].assoc.status, AssociationStatus::Failed);
-            assert!(sh.resources[r].assoc.status_message.is_some());
+            assert_eq!(
+                sh.resources[r.as_str()].assoc.status,
+                AssociationStatus::Failed
+            );
+            assert!(sh.resources[r.as_str()].assoc.status_message.is_some());
         }
         assert!(s.index.by_resource.is_empty());
         assert!(
@@ -1189,10 +1198,10 @@ mod tests {
         let rows = leave(&mut s, MEMBER).unwrap();
         assert_eq!(rows[0].status, AssociationStatus::Disassociating);
         assert_eq!(
-            s.shares[&arn].principals[MEMBER].assoc.status,
+            s.shares[arn.as_str()].principals[MEMBER].assoc.status,
             AssociationStatus::Disassociated
         );
         // Still reached through the OU.
-        assert!(access::reaches(&s, &s.shares[&arn], MEMBER));
+        assert!(access::reaches(&s, &s.shares[arn.as_str()], MEMBER));
     }
 }

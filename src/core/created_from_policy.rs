@@ -32,6 +32,7 @@ use crate::core::shares::{self, AttachedPermission, ResourceShare, ShareStatus};
 use crate::core::state::State;
 use crate::core::tags::Tags;
 use crate::core::timers::Timer;
+use crate::core::vecmap::VecMap;
 use crate::error::{Error, Result};
 
 /// Input of PutResourcePolicy.
@@ -264,7 +265,7 @@ pub fn put_resource_policy(
     if let Some(existing) = state.policies.get(&input.resource_arn) {
         if state
             .shares
-            .get(existing)
+            .get(existing.as_str())
             .is_some_and(|s| s.feature_set != FeatureSet::CreatedFromPolicy)
         {
             return Err(Error::OperationNotPermitted(format!(
@@ -342,7 +343,7 @@ pub fn put_resource_policy(
         .collect();
     let permission_arn = attached.arn.clone();
     let mut share = ResourceShare {
-        arn: share_arn.clone(),
+        arn: std::sync::Arc::from(share_arn.as_str()),
         name: format!("CreatedFromPolicy-{resource_id}"),
         owner: owner.clone(),
         allow_external_principals: true,
@@ -353,10 +354,10 @@ pub fn put_resource_policy(
         retain_sharing_on_account_leave_organization: None,
         creation_time: ctx.now,
         last_updated_time: ctx.now,
-        resources: BTreeMap::new(),
-        principals: BTreeMap::new(),
-        sources: BTreeMap::new(),
-        permissions: BTreeMap::from([(rt.resource_type.clone(), attached)]),
+        resources: VecMap::new(),
+        principals: VecMap::new(),
+        sources: VecMap::new(),
+        permissions: [(rt.resource_type.clone(), attached)].into_iter().collect(),
     };
     let entities = Entities {
         resource_arns: vec![input.resource_arn.clone()],
@@ -366,10 +367,10 @@ pub fn put_resource_policy(
     let plan = crate::core::associations::plan_for_policy(state, &share, &entities)?;
     state.index.usage.entry(owner.clone()).or_default().shares += 1;
     for p in share.permissions.values() {
-        state.index.index_permission(&share_arn, p);
+        state.index.index_permission(&share.arn, p);
     }
     crate::core::associations::apply_associate(state, ctx, &mut share, plan);
-    state.shares.insert(share_arn.clone(), share);
+    state.shares.insert(share.arn.clone(), share);
     state.policies.insert(input.resource_arn, share_arn.clone());
     Ok(PutResourcePolicyOutput {
         resource_share_arn: share_arn,
@@ -383,7 +384,7 @@ fn withdraw_policy(state: &mut State, ctx: &Ctx, resource_arn: &str) -> bool {
     let Some(share_arn) = state.policies.remove(resource_arn) else {
         return false;
     };
-    let Some(share) = state.shares.get(&share_arn) else {
+    let Some(share) = state.shares.get(share_arn.as_str()) else {
         return true;
     };
     if share.feature_set != FeatureSet::CreatedFromPolicy || !share.is_live() {
@@ -533,8 +534,11 @@ pub fn promote_resource_share_created_from_policy(
         };
         replacements.push((rt_name.clone(), m.arn(), m.default_version()));
     }
-    let arn = share.arn.clone();
-    let share = state.shares.get_mut(&arn).expect("resolved share exists");
+    let arn = share.arn.to_string();
+    let share = state
+        .shares
+        .get_mut(arn.as_str())
+        .expect("resolved share exists");
     share.feature_set = FeatureSet::PromotingToStandard;
     share.last_updated_time = ctx.now;
     state.promotions.insert(arn.clone(), replacements);

@@ -117,7 +117,7 @@ fn info(state: &State, inv: &Invitation) -> InvitationInfo {
         arn: inv.arn.clone(),
         share_name: state
             .shares
-            .get(&inv.share_arn)
+            .get(inv.share_arn.as_str())
             .map(|s| s.name.clone())
             .unwrap_or_default(),
         share_arn: inv.share_arn.clone(),
@@ -164,7 +164,7 @@ pub fn create(
         arn.clone(),
         Invitation {
             arn: arn.clone(),
-            share_arn: share.arn.clone(),
+            share_arn: share.arn.to_string(),
             sender: share.owner.clone(),
             receiver_account: receiver_account.to_string(),
             receiver_arn,
@@ -342,7 +342,7 @@ pub fn accept_resource_share_invitation(
     check_pending(inv, ctx.now)?;
     let share_live = state
         .shares
-        .get(&inv.share_arn)
+        .get(inv.share_arn.as_str())
         .is_some_and(|s| s.is_live());
     if !share_live {
         return Err(Error::OperationNotPermitted(format!(
@@ -360,8 +360,8 @@ pub fn accept_resource_share_invitation(
         .set_status(&arn, InvitationStatus::Accepted);
     if let Some(pa) = state
         .shares
-        .get_mut(&share_arn)
-        .and_then(|s| s.principals.get_mut(&principal_id))
+        .get_mut(share_arn.as_str())
+        .and_then(|s| s.principals.get_mut(principal_id.as_str()))
     {
         pa.assoc.set(AssociationStatus::Associated, None, ctx.now);
         pa.invitation = None;
@@ -421,7 +421,11 @@ pub fn list_pending_invitation_resources(
         "ListPendingInvitationResources",
         &format!("{}|{:?}", inv.arn, input.scope),
     )?;
-    let Some(share) = state.shares.get(&inv.share_arn).filter(|s| s.is_live()) else {
+    let Some(share) = state
+        .shares
+        .get(inv.share_arn.as_str())
+        .filter(|s| s.is_live())
+    else {
         return Ok(Page {
             items: Vec::new(),
             next_token: None,

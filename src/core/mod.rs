@@ -26,6 +26,7 @@ pub mod state;
 pub mod tagging;
 pub mod tags;
 pub mod timers;
+pub mod vecmap;
 
 /// The paging members of a list request, as given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

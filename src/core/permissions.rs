@@ -352,7 +352,7 @@ pub fn shared_with(state: &State, arn: &str, account: &str) -> bool {
 fn shared_with_account<'a>(state: &'a State, account: &str) -> BTreeMap<&'a str, &'a Permission> {
     let mut out = BTreeMap::new();
     for share_arn in access::visible_shares(state, account) {
-        let Some(share) = state.shares.get(&share_arn) else {
+        let Some(share) = state.shares.get(share_arn.as_str()) else {
             continue;
         };
         for a in share.permissions.values() {

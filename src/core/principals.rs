@@ -49,11 +49,11 @@ fn rows<'a>(
             share
                 .principals
                 .iter()
-                .filter(move |(id, _)| after.is_none_or(|a| id.as_str() > a))
+                .filter(move |(id, _)| after.is_none_or(|a| &***id > a))
                 .filter(|(_, pa)| pa.assoc.status.is_live())
                 .map(|(id, pa)| PrincipalInfo {
-                    id: id.clone(),
-                    share_arn: share.arn.clone(),
+                    id: id.to_string(),
+                    share_arn: share.arn.to_string(),
                     creation_time: pa.assoc.creation_time,
                     last_updated_time: pa.assoc.last_updated_time,
                     external: pa.external,
@@ -63,7 +63,7 @@ fn rows<'a>(
             (after.is_none_or(|a| share.owner.as_str() > a))
                 .then(|| PrincipalInfo {
                     id: share.owner.clone(),
-                    share_arn: share.arn.clone(),
+                    share_arn: share.arn.to_string(),
                     creation_time: share.creation_time,
                     last_updated_time: share.last_updated_time,
                     external: !state.orgs.same_org(&share.owner, &ctx.account),
@@ -112,7 +112,8 @@ pub fn list_principals(
     let (after_share, _) = split_cursor(cursor.as_deref());
     let shares = shares_for(state, ctx, owner, after_share)
         .filter(|s| {
-            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
+            input.resource_share_arns.is_empty()
+                || input.resource_share_arns.iter().any(|a| **a == *s.arn)
         })
         .filter(|s| {
             resource_arn.is_none_or(|r| {

@@ -355,11 +355,11 @@ fn groups<'a>(state: &State, share: &'a ResourceShare) -> Vec<Group<'a>> {
     for (id, pa) in live {
         match &pa.principal {
             Principal::Account(account) => aws.push((
-                id.as_str(),
+                &**id,
                 format!("arn:{}:iam::{account}:root", state.config.partition),
             )),
             Principal::IamRole { arn, .. } | Principal::IamUser { arn, .. } => {
-                aws.push((id.as_str(), arn.clone()))
+                aws.push((&**id, arn.clone()))
             }
             Principal::Organization { org_id, .. } => orgs.push(Group::Organization {
                 id,
@@ -1001,7 +1001,7 @@ mod tests {
         // Invited, not yet accepted: the share grants nobody, so there is
         // no policy (and no error).
         assert_eq!(principals(&w), Vec::<Value>::new());
-        let invitation = w.state.shares[&share].principals[OUTSIDER]
+        let invitation = w.state.shares[share.as_str()].principals[OUTSIDER]
             .invitation
             .clone()
             .unwrap();

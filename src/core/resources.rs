@@ -54,9 +54,9 @@ pub fn rows_of_share<'a>(
     share
         .resources
         .iter()
-        .filter(move |(arn, _)| after.is_none_or(|a| arn.as_str() > a))
+        .filter(move |(arn, _)| after.is_none_or(|a| &***arn > a))
         .filter(|(_, r)| r.assoc.status == AssociationStatus::Associated)
-        .filter(move |(arn, _)| arns.is_empty() || arns.contains(arn))
+        .filter(move |(arn, _)| arns.is_empty() || arns.iter().any(|a| **a == ***arn))
         .filter(move |(_, r)| resource_type.is_none_or(|t| r.resource_type == t))
         .filter_map(move |(arn, r)| {
             let scope_of = catalog
@@ -64,9 +64,9 @@ pub fn rows_of_share<'a>(
                 .map(|t| t.region_scope)
                 .unwrap_or(RegionScope::Regional);
             scope.admits(scope_of).then(|| ResourceInfo {
-                arn: arn.clone(),
+                arn: arn.to_string(),
                 resource_type: r.resource_type.clone(),
-                share_arn: share.arn.clone(),
+                share_arn: share.arn.to_string(),
                 status: ResourceStatus::Available,
                 status_message: None,
                 creation_time: r.assoc.creation_time,
@@ -121,7 +121,10 @@ pub fn shares_from<'a>(
                 .range::<str, _>((start, Bound::Unbounded))
                 .cloned()
                 .collect();
-            Box::new(arns.into_iter().filter_map(|a| state.shares.get(&a)))
+            Box::new(
+                arns.into_iter()
+                    .filter_map(|a| state.shares.get(a.as_str())),
+            )
         }
     }
 }
@@ -151,7 +154,7 @@ where
 {
     let (after_share, after_entity) = split_cursor(cursor);
     shares.flat_map(move |s| {
-        let after = if Some(s.arn.as_str()) == after_share {
+        let after = if Some(&*s.arn) == after_share {
             after_entity
         } else {
             None
@@ -199,7 +202,8 @@ pub fn list_resources(
     let principal = input.principal.as_deref().filter(|p| !p.is_empty());
     let shares = shares_for(state, ctx, owner, after_share)
         .filter(|s| {
-            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
+            input.resource_share_arns.is_empty()
+                || input.resource_share_arns.iter().any(|a| **a == *s.arn)
         })
         .filter(|s| match (owner, principal) {
             (_, None) => true,

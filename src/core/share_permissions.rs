@@ -181,7 +181,8 @@ pub fn attach(
         state.index.unindex_permission(share_arn, old);
     }
     attached.last_updated_time = now;
-    state.index.index_permission(share_arn, &attached);
+    let key = share.arn.clone();
+    state.index.index_permission(&key, &attached);
     share.permissions.insert(rt, attached);
     share.last_updated_time = now;
 }
@@ -306,7 +307,7 @@ pub fn list_permission_associations(
             input
                 .resource_share_arn
                 .as_deref()
-                .is_none_or(|a| s.arn == a)
+                .is_none_or(|a| &*s.arn == a)
         })
         .filter(|s| input.feature_set.is_none_or(|f| s.feature_set == f));
     let items = resources::rows_after(shares, cursor.as_deref(), |s, after| {
@@ -325,7 +326,7 @@ pub fn list_permission_associations(
                     status: p.info(a.version, &ctx.account).status,
                     feature_set: s.feature_set,
                     last_updated_time: a.last_updated_time,
-                    share_arn: s.arn.clone(),
+                    share_arn: s.arn.to_string(),
                     parameters: decls.to_vec(),
                     parameter_values: a.parameter_values.clone(),
                     association_status: if s.is_live() {
@@ -506,7 +507,7 @@ pub fn run_replace_work(
                 .filter(|(_, v)| work.from_version.is_none_or(|f| f == *v))
                 .map(|(s, _)| s.to_string())
                 .filter(|s| {
-                    state.shares.get(s).is_some_and(|s| {
+                    state.shares.get(s.as_str()).is_some_and(|s| {
                         s.owner == work.owner
                             && s.is_live()
                             && s.feature_set == FeatureSet::Standard

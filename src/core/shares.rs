@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -25,6 +26,7 @@ use crate::core::page::join_key;
 use crate::core::permissions::{self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner};
 use crate::core::state::State;
 use crate::core::tags::{self, TagFilter, Tags};
+use crate::core::vecmap::VecMap;
 use crate::core::{Page, PageInput};
 use crate::error::{Error, Result};
 
@@ -137,7 +139,8 @@ pub struct AttachedPermission {
 /// A resource share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceShare {
-    pub arn: String,
+    /// Shared with the keys of `State::shares` and of the indexes.
+    pub arn: Arc<str>,
     pub name: String,
     pub owner: String,
     pub allow_external_principals: bool,
@@ -148,14 +151,14 @@ pub struct ResourceShare {
     pub retain_sharing_on_account_leave_organization: Option<bool>,
     pub creation_time: DateTime<Utc>,
     pub last_updated_time: DateTime<Utc>,
-    /// By resource ARN.
-    pub resources: BTreeMap<String, ResourceAssoc>,
-    /// By principal id as given.
-    pub principals: BTreeMap<String, PrincipalAssoc>,
+    /// By resource ARN (keys shared with `ShareIndex::by_resource`).
+    pub resources: VecMap<Arc<str>, ResourceAssoc>,
+    /// By principal id as given (keys shared with `ShareIndex::by_principal`).
+    pub principals: VecMap<Arc<str>, PrincipalAssoc>,
     /// By source id as given.
-    pub sources: BTreeMap<String, SourceAssoc>,
+    pub sources: VecMap<String, SourceAssoc>,
     /// By resource type display name.
-    pub permissions: BTreeMap<String, AttachedPermission>,
+    pub permissions: VecMap<String, AttachedPermission>,
 }
 
 impl ResourceShare {
@@ -182,16 +185,25 @@ impl ResourceShare {
 }
 
 /// The cross-share indexes. Every set holds (key, share ARN) pairs of live
-/// associations of live shares.
+/// associations of live shares. The strings are the very `Arc<str>`s the
+/// shares hold, so an index entry costs two pointers.
+///
+/// The three sets are derived data: snapshots leave them out and
+/// [`ShareIndex::rebuild`] recomputes them after loading one. `usage` is
+/// kept, as it also counts shares.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareIndex {
     /// (principal id, share ARN).
-    pub by_principal: BTreeSet<(String, String)>,
+    #[serde(skip)]
+    pub by_principal: BTreeSet<(Arc<str>, Arc<str>)>,
     /// (resource ARN, share ARN).
-    pub by_resource: BTreeSet<(String, String)>,
+    #[serde(skip)]
+    pub by_resource: BTreeSet<(Arc<str>, Arc<str>)>,
     /// (permission ARN, share ARN) -> attached version.
-    pub by_permission: BTreeMap<(String, String), u32>,
-    /// Per owner account: live principal and resource associations, for quotas.
+    #[serde(skip)]
+    pub by_permission: BTreeMap<(Arc<str>, Arc<str>), u32>,
+    /// Per owner account: shares and live principal and resource
+    /// associations, for quotas.
     pub usage: BTreeMap<String, Usage>,
 }
 
@@ -203,71 +215,93 @@ pub struct Usage {
     pub principal_associations: usize,
 }
 
+/// An owned (key, share ARN) pair to look up or range over.
+fn pair(key: &str, share_arn: &str) -> (Arc<str>, Arc<str>) {
+    (Arc::from(key), Arc::from(share_arn))
+}
+
+/// The lowest pair whose key is `key`.
+fn first_of(key: &str) -> (Arc<str>, Arc<str>) {
+    pair(key, "")
+}
+
 impl ShareIndex {
     pub fn usage(&self, account: &str) -> Usage {
         self.usage.get(account).copied().unwrap_or_default()
     }
 
-    pub fn index_principal(&mut self, owner: &str, share_arn: &str, id: &str) {
-        if self
-            .by_principal
-            .insert((id.to_string(), share_arn.to_string()))
-        {
-            self.usage
-                .entry(owner.to_string())
-                .or_default()
-                .principal_associations += 1;
+    fn usage_mut(&mut self, owner: &str) -> &mut Usage {
+        if !self.usage.contains_key(owner) {
+            self.usage.insert(owner.to_string(), Usage::default());
+        }
+        self.usage.get_mut(owner).expect("just inserted")
+    }
+
+    pub fn index_principal(&mut self, owner: &str, share_arn: &Arc<str>, id: &Arc<str>) {
+        if self.by_principal.insert((id.clone(), share_arn.clone())) {
+            self.usage_mut(owner).principal_associations += 1;
         }
     }
 
     pub fn unindex_principal(&mut self, owner: &str, share_arn: &str, id: &str) {
-        if self
-            .by_principal
-            .remove(&(id.to_string(), share_arn.to_string()))
-        {
-            let u = self.usage.entry(owner.to_string()).or_default();
+        if self.by_principal.remove(&pair(id, share_arn)) {
+            let u = self.usage_mut(owner);
             u.principal_associations = u.principal_associations.saturating_sub(1);
         }
     }
 
-    pub fn index_resource(&mut self, owner: &str, share_arn: &str, arn: &str) {
-        if self
-            .by_resource
-            .insert((arn.to_string(), share_arn.to_string()))
-        {
-            self.usage
-                .entry(owner.to_string())
-                .or_default()
-                .resource_associations += 1;
+    pub fn index_resource(&mut self, owner: &str, share_arn: &Arc<str>, arn: &Arc<str>) {
+        if self.by_resource.insert((arn.clone(), share_arn.clone())) {
+            self.usage_mut(owner).resource_associations += 1;
         }
     }
 
     pub fn unindex_resource(&mut self, owner: &str, share_arn: &str, arn: &str) {
-        if self
-            .by_resource
-            .remove(&(arn.to_string(), share_arn.to_string()))
-        {
-            let u = self.usage.entry(owner.to_string()).or_default();
+        if self.by_resource.remove(&pair(arn, share_arn)) {
+            let u = self.usage_mut(owner);
             u.resource_associations = u.resource_associations.saturating_sub(1);
         }
     }
 
-    pub fn index_permission(&mut self, share_arn: &str, p: &AttachedPermission) {
+    pub fn index_permission(&mut self, share_arn: &Arc<str>, p: &AttachedPermission) {
         self.by_permission
-            .insert((p.arn.clone(), share_arn.to_string()), p.version);
+            .insert((Arc::from(p.arn.as_str()), share_arn.clone()), p.version);
     }
 
     pub fn unindex_permission(&mut self, share_arn: &str, p: &AttachedPermission) {
-        self.by_permission
-            .remove(&(p.arn.clone(), share_arn.to_string()));
+        self.by_permission.remove(&pair(&p.arn, share_arn));
+    }
+
+    /// Recomputes the three sets from the shares (after loading a snapshot),
+    /// exactly as the `index_*` calls built them.
+    pub fn rebuild<'a>(&mut self, shares: impl Iterator<Item = &'a ResourceShare>) {
+        self.by_principal.clear();
+        self.by_resource.clear();
+        self.by_permission.clear();
+        for share in shares.filter(|s| s.is_live()) {
+            for (id, p) in share.principals.iter() {
+                if p.assoc.status.is_live() {
+                    self.by_principal.insert((id.clone(), share.arn.clone()));
+                }
+            }
+            for (arn, r) in share.resources.iter() {
+                if r.assoc.status.is_live() {
+                    self.by_resource.insert((arn.clone(), share.arn.clone()));
+                }
+            }
+            for p in share.permissions.values() {
+                self.by_permission
+                    .insert((Arc::from(p.arn.as_str()), share.arn.clone()), p.version);
+            }
+        }
     }
 
     /// Every share ARN that has `principal_id` as a live principal.
     pub fn shares_of_principal<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.by_principal
-            .range((id.to_string(), String::new())..)
-            .take_while(move |(p, _)| p == id)
-            .map(|(_, s)| s.as_str())
+            .range(first_of(id)..)
+            .take_while(move |(p, _)| &**p == id)
+            .map(|(_, s)| &**s)
     }
 
     /// Every (principal id, share ARN) whose principal id starts with `prefix`.
@@ -276,17 +310,17 @@ impl ShareIndex {
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.by_principal
-            .range((prefix.to_string(), String::new())..)
+            .range(first_of(prefix)..)
             .take_while(move |(p, _)| p.starts_with(prefix))
-            .map(|(p, s)| (p.as_str(), s.as_str()))
+            .map(|(p, s)| (&**p, &**s))
     }
 
     /// Every share ARN that holds `resource_arn` live.
     pub fn shares_of_resource<'a>(&'a self, arn: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.by_resource
-            .range((arn.to_string(), String::new())..)
-            .take_while(move |(r, _)| r == arn)
-            .map(|(_, s)| s.as_str())
+            .range(first_of(arn)..)
+            .take_while(move |(r, _)| &**r == arn)
+            .map(|(_, s)| &**s)
     }
 
     /// (share ARN, version) of every share using `permission_arn`.
@@ -295,9 +329,9 @@ impl ShareIndex {
         permission_arn: &'a str,
     ) -> impl Iterator<Item = (&'a str, u32)> + 'a {
         self.by_permission
-            .range((permission_arn.to_string(), String::new())..)
-            .take_while(move |((p, _), _)| p == permission_arn)
-            .map(|((_, s), v)| (s.as_str(), *v))
+            .range(first_of(permission_arn)..)
+            .take_while(move |((p, _), _)| &**p == permission_arn)
+            .map(|((_, s), v)| (&**s, *v))
     }
 }
 
@@ -319,13 +353,12 @@ pub fn owned<'a>(
     use std::ops::Bound;
     let prefix = owner_prefix(state, owner);
     let start = match start {
-        Bound::Excluded(a) if a >= prefix.as_str() => Bound::Excluded(a.to_string()),
-        Bound::Included(a) if a >= prefix.as_str() => Bound::Included(a.to_string()),
-        _ => Bound::Included(prefix.clone()),
+        Bound::Excluded(a) if a >= prefix.as_str() => Bound::Excluded(a),
+        Bound::Included(a) if a >= prefix.as_str() => Bound::Included(a),
+        _ => Bound::Included(prefix.as_str()),
     };
-    state
-        .shares
-        .range((start, std::ops::Bound::Unbounded))
+    let range = state.shares.range::<str, _>((start, Bound::Unbounded));
+    range
         .take_while(move |(k, _)| k.starts_with(&prefix))
         .map(|(_, s)| s)
 }
@@ -424,7 +457,7 @@ pub struct ShareInfo {
 impl From<&ResourceShare> for ShareInfo {
     fn from(s: &ResourceShare) -> ShareInfo {
         ShareInfo {
-            arn: s.arn.clone(),
+            arn: s.arn.to_string(),
             name: s.name.clone(),
             owning_account_id: s.owner.clone(),
             allow_external_principals: s.allow_external_principals,
@@ -569,6 +602,7 @@ pub fn create_resource_share(
         &ctx.ids.uuid(),
     )
     .to_string();
+    let arn: Arc<str> = Arc::from(arn);
     let mut share = ResourceShare {
         arn: arn.clone(),
         name: input.name,
@@ -582,10 +616,10 @@ pub fn create_resource_share(
             .retain_sharing_on_account_leave_organization,
         creation_time: ctx.now,
         last_updated_time: ctx.now,
-        resources: BTreeMap::new(),
-        principals: BTreeMap::new(),
-        sources: BTreeMap::new(),
-        permissions: explicit,
+        resources: VecMap::new(),
+        principals: VecMap::new(),
+        sources: VecMap::new(),
+        permissions: explicit.into_iter().collect(),
     };
     // Validates every entity against the (empty) share and plans the change;
     // nothing in `state` changes until `apply`.
@@ -601,7 +635,7 @@ pub fn create_resource_share(
     }
     associations::apply_associate(state, ctx, &mut share, plan);
     let info = ShareInfo::from(&share);
-    state.shares.insert(arn, share);
+    state.shares.insert(share.arn.clone(), share);
     Ok(info)
 }
 
@@ -685,12 +719,12 @@ pub fn get_resource_shares(
             access::visible_shares(state, &ctx.account)
                 .into_iter()
                 .filter(|a| after.as_deref().is_none_or(|x| a.as_str() > x))
-                .filter_map(|a| state.shares.get(&a)),
+                .filter_map(|a| state.shares.get(a.as_str())),
         ),
     };
     if !input.resource_share_arns.is_empty() {
         for arn in &input.resource_share_arns {
-            let known = state.shares.get(arn).is_some_and(|s| match owner {
+            let known = state.shares.get(arn.as_str()).is_some_and(|s| match owner {
                 ResourceOwner::SelfAccount => s.owner == ctx.account,
                 ResourceOwner::OtherAccounts => access::reaches(state, s, &ctx.account),
             });
@@ -704,7 +738,8 @@ pub fn get_resource_shares(
         .map(|v| u32::try_from(v).unwrap_or(0));
     let items = candidates
         .filter(|s| {
-            input.resource_share_arns.is_empty() || input.resource_share_arns.contains(&s.arn)
+            input.resource_share_arns.is_empty()
+                || input.resource_share_arns.iter().any(|a| **a == *s.arn)
         })
         .filter(|s| input.status.is_none_or(|st| s.status == st))
         .filter(|s| input.name.as_deref().is_none_or(|n| s.name == n))
@@ -766,7 +801,7 @@ pub fn update_resource_share(
     }
     let share = state
         .shares
-        .get_mut(&input.resource_share_arn)
+        .get_mut(input.resource_share_arn.as_str())
         .expect("resolved share exists");
     if let Some(name) = input.name {
         share.name = name;
@@ -839,7 +874,7 @@ pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
         ctx.now + Duration::hours(DELETED_RETENTION_HOURS),
         crate::core::timers::Timer::PurgeShare(arn.to_string()),
     );
-    state.shares.insert(arn.to_string(), share);
+    state.shares.insert(share.arn.clone(), share);
 }
 
 /// Removes a deleted share for good (its retention is over).

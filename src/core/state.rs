@@ -7,6 +7,7 @@
 //! synchronous, and no lock is held across an `.await`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +21,7 @@ use crate::core::shares::{ResourceShare, ShareIndex};
 use crate::core::timers::Timers;
 
 /// The version of the snapshot encoding; bump it when `State` changes shape.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 fn unkeyed_codec() -> TokenCodec {
     TokenCodec::new([0; 32])
@@ -108,7 +109,7 @@ pub struct State {
     /// Organizations, their OUs and member accounts.
     pub orgs: Orgs,
     /// Resource shares (including DELETED ones until purged), by ARN.
-    pub shares: BTreeMap<String, ResourceShare>,
+    pub shares: BTreeMap<Arc<str>, ResourceShare>,
     /// Shares by principal, resource and permission; quota usage.
     pub index: ShareIndex,
     /// Invitations to shares.
@@ -170,6 +171,7 @@ impl State {
         }
         state.config = config;
         state.tokens = TokenCodec::new(state.token_key);
+        state.index.rebuild(state.shares.values());
         Ok(state)
     }
 
