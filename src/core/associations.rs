@@ -504,7 +504,7 @@ pub fn apply_associate(
         } else {
             AssociationStatus::Associated
         };
-        let key: Arc<str> = Arc::from(p.id.as_str());
+        let key = state.index.intern_principal(&p.id);
         state.index.index_principal(&share.owner, &share.arn, &key);
         fresh.insert((AssociationType::Principal, p.id.clone()));
         if let Some((account, arn)) = p.invite {
@@ -587,9 +587,10 @@ pub fn associate_resource_share(
     let mut share = state
         .shares
         .remove(input.resource_share_arn.as_str())
+        .map(Arc::unwrap_or_clone)
         .expect("resolved share exists");
     let rows = apply_associate(state, ctx, &mut share, plan);
-    state.shares.insert(share.arn.clone(), share);
+    state.shares.insert(share.arn.clone(), Arc::new(share));
     Ok(rows)
 }
 
@@ -670,9 +671,10 @@ pub fn disassociate_resource_share(
     let mut share = state
         .shares
         .remove(arn.as_str())
+        .map(Arc::unwrap_or_clone)
         .expect("resolved share exists");
     let rows = end_associations(state, ctx, &mut share, &order);
-    state.shares.insert(share.arn.clone(), share);
+    state.shares.insert(share.arn.clone(), Arc::new(share));
     Ok(rows)
 }
 
@@ -755,14 +757,18 @@ fn leave(state: &mut State, ctx: &Ctx, input: &ShareEntitiesInput) -> Result<Vec
             "The account has access to {arn} through its organization and can't leave it individually."
         )));
     }
-    let mut share = state.shares.remove(arn.as_str()).expect("share exists");
+    let mut share = state
+        .shares
+        .remove(arn.as_str())
+        .map(Arc::unwrap_or_clone)
+        .expect("share exists");
     let rows = end_associations(
         state,
         ctx,
         &mut share,
         &[(AssociationType::Principal, ctx.account.clone())],
     );
-    state.shares.insert(share.arn.clone(), share);
+    state.shares.insert(share.arn.clone(), Arc::new(share));
     Ok(rows)
 }
 

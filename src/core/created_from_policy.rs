@@ -15,6 +15,7 @@
 //! PromotePermissionCreatedFromPolicy, PromoteResourceShareCreatedFromPolicy.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -370,7 +371,7 @@ pub fn put_resource_policy(
         state.index.index_permission(&share.arn, p);
     }
     crate::core::associations::apply_associate(state, ctx, &mut share, plan);
-    state.shares.insert(share.arn.clone(), share);
+    state.shares.insert(share.arn.clone(), Arc::new(share));
     state.policies.insert(input.resource_arn, share_arn.clone());
     Ok(PutResourcePolicyOutput {
         resource_share_arn: share_arn,
@@ -538,6 +539,7 @@ pub fn promote_resource_share_created_from_policy(
     let share = state
         .shares
         .get_mut(arn.as_str())
+        .map(Arc::make_mut)
         .expect("resolved share exists");
     share.feature_set = FeatureSet::PromotingToStandard;
     share.last_updated_time = ctx.now;
@@ -576,7 +578,7 @@ pub fn complete_promotion(state: &mut State, arn: &str, now: DateTime<Utc>) {
             now,
         );
     }
-    if let Some(share) = state.shares.get_mut(arn) {
+    if let Some(share) = state.shares.get_mut(arn).map(Arc::make_mut) {
         share.feature_set = FeatureSet::Standard;
         share.last_updated_time = now;
     }

@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -223,7 +224,7 @@ fn end_principal(
     why: &str,
     now: DateTime<Utc>,
 ) {
-    let Some(share) = state.shares.get_mut(share_arn) else {
+    let Some(share) = state.shares.get_mut(share_arn).map(Arc::make_mut) else {
         return;
     };
     let owner = share.owner.clone();
@@ -361,6 +362,7 @@ pub fn accept_resource_share_invitation(
     if let Some(pa) = state
         .shares
         .get_mut(share_arn.as_str())
+        .map(Arc::make_mut)
         .and_then(|s| s.principals.get_mut(principal_id.as_str()))
     {
         pa.assoc.set(AssociationStatus::Associated, None, ctx.now);

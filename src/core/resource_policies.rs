@@ -174,7 +174,7 @@ fn shares_holding<'a>(
     state
         .index
         .shares_of_resource(arn)
-        .filter_map(|s| state.shares.get(s))
+        .filter_map(|s| state.shares.get(s).map(|s| &**s))
         .filter(move |s| {
             s.owner == owner
                 && s.status == ShareStatus::Active

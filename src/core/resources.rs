@@ -123,7 +123,7 @@ pub fn shares_from<'a>(
                 .collect();
             Box::new(
                 arns.into_iter()
-                    .filter_map(|a| state.shares.get(a.as_str())),
+                    .filter_map(|a| state.shares.get(a.as_str()).map(|s| &**s)),
             )
         }
     }

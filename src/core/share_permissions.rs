@@ -19,6 +19,7 @@ use crate::core::state::State;
 use crate::core::{Page, PageInput};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The status string ListResourceSharePermissions reports for an attached
 /// permission.
@@ -175,7 +176,11 @@ pub fn attach(
     mut attached: AttachedPermission,
     now: chrono::DateTime<chrono::Utc>,
 ) {
-    let share = state.shares.get_mut(share_arn).expect("share exists");
+    let share = state
+        .shares
+        .get_mut(share_arn)
+        .map(Arc::make_mut)
+        .expect("share exists");
     if let Some(old) = share.permissions.get(&rt) {
         attached.creation_time = old.creation_time;
         state.index.unindex_permission(share_arn, old);
@@ -222,7 +227,11 @@ pub fn disassociate_resource_share_permission(
         )));
     }
     let (rt, share_arn) = (rt.clone(), share.arn.clone());
-    let share = state.shares.get_mut(&share_arn).expect("share exists");
+    let share = state
+        .shares
+        .get_mut(&share_arn)
+        .map(Arc::make_mut)
+        .expect("share exists");
     if let Some(old) = share.permissions.remove(&rt) {
         share.last_updated_time = ctx.now;
         state.index.unindex_permission(&share_arn, &old);

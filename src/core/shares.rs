@@ -237,6 +237,16 @@ impl ShareIndex {
         self.usage.get_mut(owner).expect("just inserted")
     }
 
+    /// The principal id as an `Arc<str>`, the one the index already holds
+    /// when some share has the principal: an account named in many shares
+    /// is stored once.
+    pub fn intern_principal(&self, id: &str) -> Arc<str> {
+        match self.by_principal.range(first_of(id)..).next() {
+            Some((p, _)) if &**p == id => p.clone(),
+            _ => Arc::from(id),
+        }
+    }
+
     pub fn index_principal(&mut self, owner: &str, share_arn: &Arc<str>, id: &Arc<str>) {
         if self.by_principal.insert((id.clone(), share_arn.clone())) {
             self.usage_mut(owner).principal_associations += 1;
@@ -263,9 +273,18 @@ impl ShareIndex {
         }
     }
 
+    /// The permission ARN as the index already holds it, or a new one.
+    fn intern_permission(&self, arn: &str) -> Arc<str> {
+        match self.by_permission.range(first_of(arn)..).next() {
+            Some(((p, _), _)) if &**p == arn => p.clone(),
+            _ => Arc::from(arn),
+        }
+    }
+
     pub fn index_permission(&mut self, share_arn: &Arc<str>, p: &AttachedPermission) {
+        let key = self.intern_permission(&p.arn);
         self.by_permission
-            .insert((Arc::from(p.arn.as_str()), share_arn.clone()), p.version);
+            .insert((key, share_arn.clone()), p.version);
     }
 
     pub fn unindex_permission(&mut self, share_arn: &str, p: &AttachedPermission) {
@@ -273,12 +292,16 @@ impl ShareIndex {
     }
 
     /// Recomputes the three sets from the shares (after loading a snapshot),
-    /// exactly as the `index_*` calls built them.
-    pub fn rebuild<'a>(&mut self, shares: impl Iterator<Item = &'a ResourceShare>) {
+    /// exactly as the `index_*` calls built them, and makes the shares'
+    /// principal keys share one allocation per principal again.
+    pub fn rebuild<'a>(&mut self, shares: impl Iterator<Item = &'a mut ResourceShare>) {
         self.by_principal.clear();
         self.by_resource.clear();
         self.by_permission.clear();
         for share in shares.filter(|s| s.is_live()) {
+            share
+                .principals
+                .swap_keys(|id| Some(self.intern_principal(id)));
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
                     self.by_principal.insert((id.clone(), share.arn.clone()));
@@ -290,8 +313,7 @@ impl ShareIndex {
                 }
             }
             for p in share.permissions.values() {
-                self.by_permission
-                    .insert((Arc::from(p.arn.as_str()), share.arn.clone()), p.version);
+                self.index_permission(&share.arn, p);
             }
         }
     }
@@ -360,7 +382,7 @@ pub fn owned<'a>(
     let range = state.shares.range::<str, _>((start, Bound::Unbounded));
     range
         .take_while(move |(k, _)| k.starts_with(&prefix))
-        .map(|(_, s)| s)
+        .map(|(_, s)| &**s)
 }
 
 fn share_not_found(arn: &str) -> Error {
@@ -635,7 +657,7 @@ pub fn create_resource_share(
     }
     associations::apply_associate(state, ctx, &mut share, plan);
     let info = ShareInfo::from(&share);
-    state.shares.insert(share.arn.clone(), share);
+    state.shares.insert(share.arn.clone(), Arc::new(share));
     Ok(info)
 }
 
@@ -706,7 +728,7 @@ pub fn get_resource_shares(
                 .iter()
                 .copied()
                 .filter(|a| after.as_deref().is_none_or(|x| *a > x))
-                .filter_map(|a| state.shares.get(a)),
+                .filter_map(|a| state.shares.get(a).map(|s| &**s)),
         ),
         ResourceOwner::SelfAccount => Box::new(owned(
             state,
@@ -719,7 +741,7 @@ pub fn get_resource_shares(
             access::visible_shares(state, &ctx.account)
                 .into_iter()
                 .filter(|a| after.as_deref().is_none_or(|x| a.as_str() > x))
-                .filter_map(|a| state.shares.get(a.as_str())),
+                .filter_map(|a| state.shares.get(a.as_str()).map(|s| &**s)),
         ),
     };
     if !input.resource_share_arns.is_empty() {
@@ -802,6 +824,7 @@ pub fn update_resource_share(
     let share = state
         .shares
         .get_mut(input.resource_share_arn.as_str())
+        .map(Arc::make_mut)
         .expect("resolved share exists");
     if let Some(name) = input.name {
         share.name = name;
@@ -834,7 +857,7 @@ pub fn delete_resource_share(
 /// Deletes a share: ends every association, withdraws pending invitations,
 /// marks it DELETED and schedules its purge.
 pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
-    let Some(mut share) = state.shares.remove(arn) else {
+    let Some(mut share) = state.shares.remove(arn).map(Arc::unwrap_or_clone) else {
         return;
     };
     let owner = share.owner.clone();
@@ -874,7 +897,7 @@ pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
         ctx.now + Duration::hours(DELETED_RETENTION_HOURS),
         crate::core::timers::Timer::PurgeShare(arn.to_string()),
     );
-    state.shares.insert(share.arn.clone(), share);
+    state.shares.insert(share.arn.clone(), Arc::new(share));
 }
 
 /// Removes a deleted share for good (its retention is over).
@@ -884,14 +907,18 @@ pub fn purge(state: &mut State, arn: &str) {
         .get(arn)
         .is_some_and(|s| s.status == ShareStatus::Deleted)
     {
-        state.shares.remove(arn);
+        state.shares.remove(arn).map(Arc::unwrap_or_clone);
     }
 }
 
 /// The tags of a share the caller owns, for TagResource / UntagResource.
 pub fn tags_mut<'a>(state: &'a mut State, ctx: &Ctx, arn: &str) -> Result<&'a mut Tags> {
     resolve_for_change(state, ctx, arn)?;
-    let share = state.shares.get_mut(arn).expect("resolved share exists");
+    let share = state
+        .shares
+        .get_mut(arn)
+        .map(Arc::make_mut)
+        .expect("resolved share exists");
     Ok(&mut share.tags)
 }
 

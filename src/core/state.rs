@@ -109,7 +109,7 @@ pub struct State {
     /// Organizations, their OUs and member accounts.
     pub orgs: Orgs,
     /// Resource shares (including DELETED ones until purged), by ARN.
-    pub shares: BTreeMap<Arc<str>, ResourceShare>,
+    pub shares: BTreeMap<Arc<str>, Arc<ResourceShare>>,
     /// Shares by principal, resource and permission; quota usage.
     pub index: ShareIndex,
     /// Invitations to shares.
@@ -171,7 +171,9 @@ impl State {
         }
         state.config = config;
         state.tokens = TokenCodec::new(state.token_key);
-        state.index.rebuild(state.shares.values());
+        state
+            .index
+            .rebuild(state.shares.values_mut().map(Arc::make_mut));
         Ok(state)
     }
 

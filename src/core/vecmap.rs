@@ -181,6 +181,18 @@ impl<K: Ord, V> VecMap<K, V> {
             .map(pair as fn(&(K, V)) -> (&K, &V))
     }
 
+    /// Replaces keys with equal ones (`swap` returns a key equal to the one
+    /// it is given, or `None` to keep it): for sharing one allocation
+    /// between equal keys.
+    pub fn swap_keys(&mut self, mut swap: impl FnMut(&K) -> Option<K>) {
+        for (k, _) in self.entries.iter_mut() {
+            if let Some(new) = swap(k) {
+                debug_assert!(new == *k, "swap_keys must keep the order");
+                *k = new;
+            }
+        }
+    }
+
     /// Rebuilds from pairs in any order; a later duplicate key wins.
     fn from_unsorted(mut entries: Vec<(K, V)>) -> Self {
         if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
