@@ -155,6 +155,31 @@ impl State {
         self.applied_seq = seq;
     }
 
+    /// A copy of everything a snapshot holds, cheap enough to take under the
+    /// read lock: shares are `Arc`s, so the share map is copied as pointers,
+    /// and the indexes (which snapshots leave out) are not copied.
+    pub fn snapshot_copy(&self) -> State {
+        State {
+            config: self.config.clone(),
+            tokens: self.tokens.clone(),
+            token_key: self.token_key,
+            applied_seq: self.applied_seq,
+            permissions: self.permissions.clone(),
+            idempotency: self.idempotency.clone(),
+            orgs: self.orgs.clone(),
+            shares: self.shares.clone(),
+            index: ShareIndex {
+                usage: self.index.usage.clone(),
+                ..ShareIndex::default()
+            },
+            invitations: self.invitations.clone(),
+            timers: self.timers.clone(),
+            works: self.works.clone(),
+            policies: self.policies.clone(),
+            promotions: self.promotions.clone(),
+        }
+    }
+
     /// Encodes the state for a snapshot.
     pub fn to_snapshot(&self) -> Vec<u8> {
         postcard::to_stdvec(&(SNAPSHOT_FORMAT, self)).expect("the state always encodes")

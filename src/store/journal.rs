@@ -4,8 +4,11 @@
 //! durable sequence number, which wakes every request whose entry it covers.
 //! Concurrent writers so share one fsync.
 //!
-//! Every `snapshot_every` entries the committer also snapshots the state
-//! (under its read lock) and trims the journal. A failed append or sync is
+//! Every `snapshot_every` entries the committer takes a copy of the state
+//! under its read lock (`State::snapshot_copy`: shares are shared, not
+//! copied) and hands it to the snapshot thread, which encodes and writes it
+//! while commits go on; once it is durable, the committer trims the journal.
+//! One snapshot is in flight at a time. A failed append or sync is
 //! fatal for writes: the journal reports the failure to every waiter and to
 //! later writers, which answer ServiceUnavailableException, and the server
 //! stops reporting SERVING; restarting recovers from what is on disk.
@@ -18,7 +21,7 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 use crate::core::state::State;
-use crate::store::{Entry, Stats, Storage};
+use crate::store::{Entry, Stats, Storage, StoreError};
 
 /// What the committer has made durable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,18 +75,64 @@ impl Journal {
             failed: None,
         });
         observer.stats(storage.stats());
+        let mut writer = storage.snapshot_writer();
+        let (snap_tx, snap_rx) = mpsc::channel::<State>();
+        let (done_tx, done_rx) = mpsc::channel::<Result<u64, StoreError>>();
+        let snapshotter = std::thread::Builder::new()
+            .name("ramd-snapshot".into())
+            .spawn(move || {
+                for copy in snap_rx {
+                    let started = Instant::now();
+                    let seq = copy.applied_seq;
+                    let bytes = copy.to_snapshot();
+                    drop(copy);
+                    let result = writer.write(seq, &bytes).map(|_| seq);
+                    tracing::debug!(
+                        seq,
+                        bytes = bytes.len(),
+                        seconds = started.elapsed().as_secs_f64(),
+                        "snapshot encoded and written"
+                    );
+                    if done_tx.send(result).is_err() {
+                        return;
+                    }
+                }
+            })
+            .expect("the snapshot thread starts");
         let thread = std::thread::Builder::new()
             .name("ramd-journal".into())
             .spawn(move || {
                 let mut since_snapshot = 0u64;
                 let mut failed = false;
-                let snapshot = |storage: &mut Box<dyn Storage>| {
-                    let (seq, bytes) = {
-                        let s = state.read().unwrap_or_else(|e| e.into_inner());
-                        (s.applied_seq, s.to_snapshot())
-                    };
-                    storage.snapshot(seq, &bytes).map(|_| seq)
+                let mut in_flight = false;
+                // Hands a copy of the state to the snapshot thread.
+                let start_snapshot = |in_flight: &mut bool| {
+                    let started = Instant::now();
+                    let copy = state
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .snapshot_copy();
+                    tracing::debug!(
+                        seq = copy.applied_seq,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "state copied for a snapshot"
+                    );
+                    *in_flight = snap_tx.send(copy).is_ok();
                 };
+                // Trims the journal after a finished snapshot.
+                let finish_snapshot =
+                    |storage: &mut Box<dyn Storage>, result: Result<u64, StoreError>| -> Option<u64> {
+                        match result.and_then(|seq| storage.trim(seq).map(|_| seq)) {
+                            Ok(seq) => {
+                                tracing::debug!(seq, "snapshot durable; journal trimmed");
+                                Some(seq)
+                            }
+                            Err(e) => {
+                                tracing::error!(error = %e, "snapshot failed; the journal keeps growing");
+                                None
+                            }
+                        }
+                    };
                 while let Ok(first) = rx.recv() {
                     let mut batch = Vec::new();
                     let mut close = None;
@@ -114,27 +163,37 @@ impl Journal {
                                 durable_tx.send_modify(|d| d.failed = Some(e.0.clone()));
                             }
                         }
-                        if !failed && since_snapshot >= snapshot_every {
-                            match snapshot(&mut storage) {
-                                Ok(seq) => {
-                                    since_snapshot = 0;
-                                    tracing::debug!(seq, "snapshot written");
-                                }
-                                Err(e) => tracing::error!(error = %e, "snapshot failed; the journal keeps growing"),
-                            }
-                        }
-                        observer.stats(storage.stats());
                     }
+                    if !failed {
+                        if let Ok(result) = done_rx.try_recv() {
+                            in_flight = false;
+                            finish_snapshot(&mut storage, result);
+                        }
+                        if !in_flight && since_snapshot >= snapshot_every {
+                            since_snapshot = 0;
+                            start_snapshot(&mut in_flight);
+                        }
+                    }
+                    observer.stats(storage.stats());
                     if let Some(done) = close {
                         if !failed {
-                            match snapshot(&mut storage) {
-                                Ok(seq) => {
+                            if in_flight {
+                                if let Ok(result) = done_rx.recv() {
+                                    finish_snapshot(&mut storage, result);
+                                }
+                            }
+                            // The final snapshot: the next start reads it
+                            // and no journal.
+                            start_snapshot(&mut in_flight);
+                            if let Ok(result) = done_rx.recv() {
+                                if let Some(seq) = finish_snapshot(&mut storage, result) {
                                     durable_tx.send_modify(|d| d.seq = d.seq.max(seq));
                                     tracing::info!(seq, "final snapshot written");
                                 }
-                                Err(e) => tracing::error!(error = %e, "final snapshot failed"),
                             }
                         }
+                        drop(snap_tx);
+                        let _ = snapshotter.join();
                         let _ = done.send(());
                         return;
                     }

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::store::{Entry, Loaded, Stats, Storage, StoreError};
+use crate::store::{Entry, Loaded, SnapshotWriter, Stats, Storage, StoreError};
 
 /// What a simulated disk holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -72,6 +72,15 @@ impl MemStorage {
     }
 }
 
+/// Snapshots are durable once written (as after an fsync and a rename).
+impl SnapshotWriter for MemStorage {
+    fn write(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
+        let mut disk = self.live()?;
+        disk.snapshot = Some((seq, state.to_vec()));
+        Ok(())
+    }
+}
+
 impl Storage for MemStorage {
     fn load(&mut self) -> Result<Loaded, StoreError> {
         let disk = self.live()?;
@@ -107,10 +116,12 @@ impl Storage for MemStorage {
         Ok(())
     }
 
-    fn snapshot(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
-        self.sync()?;
+    fn snapshot_writer(&self) -> Box<dyn SnapshotWriter> {
+        Box::new(self.clone())
+    }
+
+    fn trim(&mut self, seq: u64) -> Result<(), StoreError> {
         let mut disk = self.live()?;
-        disk.snapshot = Some((seq, state.to_vec()));
         disk.synced.retain(|e| e.seq > seq);
         Ok(())
     }

@@ -55,6 +55,15 @@ pub struct Stats {
 #[error("{0}")]
 pub struct StoreError(pub String);
 
+/// Writes snapshots, on a thread of its own, while the journal goes on
+/// appending: a snapshot never holds up a commit.
+pub trait SnapshotWriter: Send {
+    /// Durably stores `state`, which includes every entry up to `seq`, as
+    /// the snapshot (replacing the previous one). Journal entries stay until
+    /// [`Storage::trim`].
+    fn write(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError>;
+}
+
 /// A persistence backend. Calls come from one thread at a time.
 pub trait Storage: Send {
     /// Reads the latest snapshot and the journal after it.
@@ -63,9 +72,17 @@ pub trait Storage: Send {
     fn append(&mut self, entries: &[Entry]) -> Result<(), StoreError>;
     /// Makes every appended entry durable.
     fn sync(&mut self) -> Result<(), StoreError>;
-    /// Durably replaces the snapshot with `state` (which includes every entry
-    /// up to `seq`) and drops those entries from the journal.
-    fn snapshot(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError>;
+    /// A writer of snapshots, for another thread.
+    fn snapshot_writer(&self) -> Box<dyn SnapshotWriter>;
+    /// Drops the journal entries up to `seq` (a durable snapshot holds them).
+    fn trim(&mut self, seq: u64) -> Result<(), StoreError>;
+    /// Syncs, durably replaces the snapshot with `state` (which includes
+    /// every entry up to `seq`) and drops those entries from the journal.
+    fn snapshot(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
+        self.sync()?;
+        self.snapshot_writer().write(seq, state)?;
+        self.trim(seq)
+    }
     /// The journal's current size.
     fn stats(&self) -> Stats;
 }

@@ -1,24 +1,115 @@
-//! The durable backend: one SQLite database, `<data-dir>/ramd.db`, in WAL
-//! mode with `synchronous=FULL`, so a committed transaction is on disk.
+//! The durable backend: the journal in one SQLite database,
+//! `<data-dir>/ramd.db`, in WAL mode with `synchronous=FULL`, so a committed
+//! transaction is on disk; the snapshot in `<data-dir>/ramd.snapshot`.
 //!
 //! Tables: `meta` (the format version), `journal` (seq, crc, payload) and
-//! `snapshot` (one row: seq, crc, payload). Appends go into an open
-//! transaction that `sync` commits, so a batch of entries costs one fsync.
-//! A consistent copy can be taken while the server runs with SQLite's online
-//! backup (`sqlite3 ramd.db ".backup copy.db"`).
+//! `snapshot` (one row: seq, crc, payload; read if present, from servers
+//! that kept the snapshot there). Appends go into an open transaction that
+//! `sync` commits, so a batch of entries costs one fsync.
+//!
+//! The snapshot file is written by its own thread beside the journal, to
+//! `ramd.snapshot.tmp`, fsynced, renamed over `ramd.snapshot` and the
+//! directory fsynced; only then are the entries it holds trimmed from the
+//! journal. Its layout: the magic `RAMDSNP1`, then little-endian seq (u64),
+//! CRC-32 (u32) and length (u64) of the payload, then the payload.
+//!
+//! A consistent backup while the server runs: the database first with
+//! SQLite's online backup (`sqlite3 ramd.db ".backup copy.db"`), then the
+//! snapshot file (a snapshot newer than the copied journal is fine; an
+//! older one could miss trimmed entries).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::store::{checksum, Entry, Loaded, Stats, Storage, StoreError, FORMAT_VERSION};
+use crate::store::{
+    checksum, Entry, Loaded, SnapshotWriter, Stats, Storage, StoreError, FORMAT_VERSION,
+};
 
 /// The database file name inside the data directory.
 pub const FILE_NAME: &str = "ramd.db";
+/// The snapshot file name inside the data directory.
+pub const SNAPSHOT_FILE_NAME: &str = "ramd.snapshot";
+const SNAPSHOT_MAGIC: &[u8; 8] = b"RAMDSNP1";
+const SNAPSHOT_HEADER: usize = 8 + 8 + 4 + 8;
+
+/// Writes `<dir>/ramd.snapshot` atomically and durably.
+#[derive(Debug, Clone)]
+pub struct SnapshotFile {
+    dir: PathBuf,
+}
+
+impl SnapshotFile {
+    fn path(&self) -> PathBuf {
+        self.dir.join(SNAPSHOT_FILE_NAME)
+    }
+
+    /// The snapshot on disk, if any: (seq, payload).
+    fn read(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        let path = self.path();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StoreError(format!("{}: cannot read: {e}", path.display()))),
+        };
+        let corrupt = |why: &str| {
+            StoreError(format!(
+                "{}: the snapshot is corrupt ({why}); restore it from a backup or remove it together with ramd.db",
+                path.display()
+            ))
+        };
+        if bytes.len() < SNAPSHOT_HEADER || &bytes[..8] != SNAPSHOT_MAGIC {
+            return Err(corrupt("no snapshot header"));
+        }
+        let seq = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes"));
+        let crc = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
+        let len = u64::from_le_bytes(bytes[20..28].try_into().expect("8 bytes"));
+        let payload = &bytes[SNAPSHOT_HEADER..];
+        if payload.len() as u64 != len {
+            return Err(corrupt("its length does not match"));
+        }
+        if checksum(payload) != crc {
+            return Err(corrupt("its checksum does not match"));
+        }
+        Ok(Some((seq, payload.to_vec())))
+    }
+}
+
+impl SnapshotWriter for SnapshotFile {
+    fn write(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
+        let path = self.path();
+        let tmp = self.dir.join(format!("{SNAPSHOT_FILE_NAME}.tmp"));
+        let fail = |what: &str, e: std::io::Error| {
+            StoreError(format!("{}: cannot {what}: {e}", tmp.display()))
+        };
+        let mut f = std::fs::File::create(&tmp).map_err(|e| fail("create", e))?;
+        let mut header = Vec::with_capacity(SNAPSHOT_HEADER);
+        header.extend_from_slice(SNAPSHOT_MAGIC);
+        header.extend_from_slice(&seq.to_le_bytes());
+        header.extend_from_slice(&checksum(state).to_le_bytes());
+        header.extend_from_slice(&(state.len() as u64).to_le_bytes());
+        f.write_all(&header)
+            .and_then(|_| f.write_all(state))
+            .map_err(|e| fail("write", e))?;
+        f.sync_all().map_err(|e| fail("fsync", e))?;
+        drop(f);
+        std::fs::rename(&tmp, &path).map_err(|e| fail("rename", e))?;
+        std::fs::File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| {
+                StoreError(format!(
+                    "{}: cannot fsync the directory: {e}",
+                    self.dir.display()
+                ))
+            })
+    }
+}
 
 /// A SQLite-backed [`Storage`].
 pub struct SqliteStorage {
     path: PathBuf,
+    snapshot_file: SnapshotFile,
     conn: Connection,
     in_transaction: bool,
     stats: Stats,
@@ -81,6 +172,9 @@ impl SqliteStorage {
         }
         let mut storage = SqliteStorage {
             path,
+            snapshot_file: SnapshotFile {
+                dir: dir.to_path_buf(),
+            },
             conn,
             in_transaction: false,
             stats: Stats::default(),
@@ -121,7 +215,7 @@ impl Storage for SqliteStorage {
             )
             .optional()
             .map_err(|e| self.err("cannot read the snapshot", e))?;
-        let snapshot = match snapshot {
+        let in_table = match snapshot {
             None => None,
             Some((seq, crc, payload)) => {
                 if crc as u32 != checksum(&payload) {
@@ -132,6 +226,12 @@ impl Storage for SqliteStorage {
                 }
                 Some((seq as u64, payload))
             }
+        };
+        // The newer of the file and the table (the table only holds one if
+        // an older ramd wrote it).
+        let snapshot = match (self.snapshot_file.read()?, in_table) {
+            (Some(f), Some(t)) => Some(if t.0 > f.0 { t } else { f }),
+            (f, t) => f.or(t),
         };
         let after = snapshot.as_ref().map_or(0, |(s, _)| *s);
         let mut stmt = self
@@ -225,26 +325,27 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn snapshot(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
+    fn snapshot_writer(&self) -> Box<dyn SnapshotWriter> {
+        Box::new(self.snapshot_file.clone())
+    }
+
+    fn trim(&mut self, seq: u64) -> Result<(), StoreError> {
         self.sync()?;
-        let tx = self.conn.transaction().map_err(|e| {
-            StoreError(format!(
-                "{}: cannot begin a snapshot: {e}",
-                self.path.display()
-            ))
-        })?;
-        tx.execute(
-            "INSERT OR REPLACE INTO snapshot (id, seq, crc, payload) VALUES (1, ?1, ?2, ?3)",
-            params![seq as i64, checksum(state) as i64, state],
-        )
-        .and_then(|_| tx.execute("DELETE FROM journal WHERE seq <= ?1", params![seq as i64]))
-        .and_then(|_| tx.commit())
-        .map_err(|e| {
-            StoreError(format!(
-                "{}: cannot write the snapshot: {e}",
-                self.path.display()
-            ))
-        })?;
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .and_then(|_| {
+                self.conn
+                    .execute("DELETE FROM journal WHERE seq <= ?1", params![seq as i64])
+            })
+            .and_then(|_| {
+                self.conn
+                    .execute("DELETE FROM snapshot WHERE seq <= ?1", params![seq as i64])
+            })
+            .and_then(|_| self.conn.execute_batch("COMMIT"))
+            .map_err(|e| {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.err("cannot trim the journal", e)
+            })?;
         self.refresh_stats()
     }
 
@@ -296,6 +397,49 @@ mod tests {
         }
         let mut s = SqliteStorage::open(dir.path()).unwrap();
         assert_eq!(s.load().unwrap().entries, vec![entry(1)]);
+    }
+
+    #[test]
+    fn snapshots_live_in_their_own_file_and_trimming_waits_for_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStorage::open(dir.path()).unwrap();
+        s.append(&[entry(1), entry(2), entry(3)]).unwrap();
+        s.sync().unwrap();
+        // Written from another thread, beside the journal: entries stay
+        // until trimmed, and loading skips those the snapshot holds.
+        let mut w = s.snapshot_writer();
+        std::thread::spawn(move || w.write(2, b"state at 2").unwrap())
+            .join()
+            .unwrap();
+        s.append(&[entry(4)]).unwrap();
+        s.sync().unwrap();
+        assert_eq!(s.stats().journal_entries, 4);
+        drop(s);
+        let mut s = SqliteStorage::open(dir.path()).unwrap();
+        let loaded = s.load().unwrap();
+        assert_eq!(loaded.snapshot, Some((2, b"state at 2".to_vec())));
+        assert_eq!(loaded.entries, vec![entry(3), entry(4)]);
+        s.trim(3).unwrap();
+        assert_eq!(s.stats().journal_entries, 1);
+        assert!(!dir
+            .path()
+            .join(format!("{SNAPSHOT_FILE_NAME}.tmp"))
+            .exists());
+
+        // A damaged snapshot file stops startup, naming the file.
+        let path = dir.path().join(SNAPSHOT_FILE_NAME);
+        let mut bytes = std::fs::read(&path).unwrap();
+        *bytes.last_mut().unwrap() ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        drop(s);
+        let e = SqliteStorage::open(dir.path()).unwrap().load().unwrap_err();
+        assert!(
+            e.0.contains(SNAPSHOT_FILE_NAME) && e.0.contains("checksum"),
+            "{e}"
+        );
+        std::fs::write(&path, b"RAMD").unwrap();
+        let e = SqliteStorage::open(dir.path()).unwrap().load().unwrap_err();
+        assert!(e.0.contains("no snapshot header"), "{e}");
     }
 
     #[test]
