@@ -41,15 +41,11 @@ fn covers(state: &State, share: &ResourceShare, pa: &PrincipalAssoc, account: &s
     }
     match &pa.principal {
         Principal::Account(a) => a == account,
-        Principal::IamRole { account: a, .. } | Principal::IamUser { account: a, .. } => {
-            a == account
-        }
-        Principal::Organization { org_id, .. } => {
-            member_of_owner_org(state, share, account, org_id)
-        }
-        Principal::OrganizationalUnit { org_id, ou_id, .. } => {
-            member_of_owner_org(state, share, account, org_id)
-                && state.orgs.ou_contains(ou_id, account)
+        Principal::IamRole(p) | Principal::IamUser(p) => p.account == account,
+        Principal::Organization(o) => member_of_owner_org(state, share, account, &o.org_id),
+        Principal::OrganizationalUnit(o) => {
+            member_of_owner_org(state, share, account, &o.org_id)
+                && state.orgs.ou_contains(&o.ou_id, account)
         }
         Principal::ServicePrincipal(_) => false,
     }

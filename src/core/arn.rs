@@ -449,24 +449,40 @@ pub enum Principal {
     /// A bare 12-digit account id.
     Account(String),
     /// `arn:{p}:organizations::{management}:organization/o-...`.
-    Organization {
-        arn: String,
-        management_account: String,
-        org_id: String,
-    },
+    Organization(Box<OrgPrincipal>),
     /// `arn:{p}:organizations::{management}:ou/o-.../ou-...`.
-    OrganizationalUnit {
-        arn: String,
-        management_account: String,
-        org_id: String,
-        ou_id: String,
-    },
+    OrganizationalUnit(Box<OuPrincipal>),
     /// `arn:{p}:iam::{account}:role/{path/}{name}`.
-    IamRole { arn: String, account: String },
+    IamRole(Box<IamPrincipal>),
     /// `arn:{p}:iam::{account}:user/{path/}{name}`.
-    IamUser { arn: String, account: String },
+    IamUser(Box<IamPrincipal>),
     /// `{service}.amazonaws.com`.
     ServicePrincipal(String),
+}
+
+/// An organization principal (boxed in [`Principal`], which every principal
+/// association holds: accounts, the common case, stay small).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OrgPrincipal {
+    pub arn: String,
+    pub management_account: String,
+    pub org_id: String,
+}
+
+/// An OU principal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OuPrincipal {
+    pub arn: String,
+    pub management_account: String,
+    pub org_id: String,
+    pub ou_id: String,
+}
+
+/// An IAM role or user principal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IamPrincipal {
+    pub arn: String,
+    pub account: String,
 }
 
 /// The longest IAM role or user name.
@@ -511,36 +527,42 @@ impl Principal {
         match arn.service.as_str() {
             "organizations" => {
                 if let Some(org_id) = arn.resource.strip_prefix("organization/") {
-                    is_organization_id(org_id).then(|| Principal::Organization {
-                        arn: s.to_string(),
-                        management_account: arn.account.clone(),
-                        org_id: org_id.to_string(),
+                    is_organization_id(org_id).then(|| {
+                        Principal::Organization(Box::new(OrgPrincipal {
+                            arn: s.to_string(),
+                            management_account: arn.account.clone(),
+                            org_id: org_id.to_string(),
+                        }))
                     })
                 } else {
                     let rest = arn.resource.strip_prefix("ou/")?;
                     let (org_id, ou_id) = rest.split_once('/')?;
                     (is_organization_id(org_id) && is_organizational_unit_id(ou_id)).then(|| {
-                        Principal::OrganizationalUnit {
+                        Principal::OrganizationalUnit(Box::new(OuPrincipal {
                             arn: s.to_string(),
                             management_account: arn.account.clone(),
                             org_id: org_id.to_string(),
                             ou_id: ou_id.to_string(),
-                        }
+                        }))
                     })
                 }
             }
             "iam" => {
                 let account = arn.account.clone();
                 if let Some(rest) = arn.resource.strip_prefix("role/") {
-                    is_iam_path_and_name(rest).then(|| Principal::IamRole {
-                        arn: s.to_string(),
-                        account,
+                    is_iam_path_and_name(rest).then(|| {
+                        Principal::IamRole(Box::new(IamPrincipal {
+                            arn: s.to_string(),
+                            account,
+                        }))
                     })
                 } else {
                     let rest = arn.resource.strip_prefix("user/")?;
-                    is_iam_path_and_name(rest).then(|| Principal::IamUser {
-                        arn: s.to_string(),
-                        account,
+                    is_iam_path_and_name(rest).then(|| {
+                        Principal::IamUser(Box::new(IamPrincipal {
+                            arn: s.to_string(),
+                            account,
+                        }))
                     })
                 }
             }
@@ -553,10 +575,9 @@ impl Principal {
     pub fn id(&self) -> &str {
         match self {
             Principal::Account(id) | Principal::ServicePrincipal(id) => id,
-            Principal::Organization { arn, .. }
-            | Principal::OrganizationalUnit { arn, .. }
-            | Principal::IamRole { arn, .. }
-            | Principal::IamUser { arn, .. } => arn,
+            Principal::Organization(o) => &o.arn,
+            Principal::OrganizationalUnit(o) => &o.arn,
+            Principal::IamRole(p) | Principal::IamUser(p) => &p.arn,
         }
     }
 
@@ -566,9 +587,7 @@ impl Principal {
     pub fn account_id(&self) -> Option<&str> {
         match self {
             Principal::Account(id) => Some(id),
-            Principal::IamRole { account, .. } | Principal::IamUser { account, .. } => {
-                Some(account)
-            }
+            Principal::IamRole(p) | Principal::IamUser(p) => Some(&p.account),
             _ => None,
         }
     }
@@ -584,7 +603,7 @@ impl Principal {
 
     /// Whether this is an IAM role or user, which only some resource types accept.
     pub fn is_iam(&self) -> bool {
-        matches!(self, Principal::IamRole { .. } | Principal::IamUser { .. })
+        matches!(self, Principal::IamRole(_) | Principal::IamUser(_))
     }
 }
 
@@ -927,34 +946,34 @@ mod tests {
             ("123456789012", Principal::Account("123456789012".into())),
             (
                 org,
-                Principal::Organization {
+                Principal::Organization(Box::new(OrgPrincipal {
                     arn: org.into(),
                     management_account: "111111111111".into(),
                     org_id: "o-abcdefghij".into(),
-                },
+                })),
             ),
             (
                 ou,
-                Principal::OrganizationalUnit {
+                Principal::OrganizationalUnit(Box::new(OuPrincipal {
                     arn: ou.into(),
                     management_account: "111111111111".into(),
                     org_id: "o-abcdefghij".into(),
                     ou_id: "ou-ab12-abcdefgh".into(),
-                },
+                })),
             ),
             (
                 role,
-                Principal::IamRole {
+                Principal::IamRole(Box::new(IamPrincipal {
                     arn: role.into(),
                     account: "222222222222".into(),
-                },
+                })),
             ),
             (
                 user,
-                Principal::IamUser {
+                Principal::IamUser(Box::new(IamPrincipal {
                     arn: user.into(),
                     account: "222222222222".into(),
-                },
+                })),
             ),
             (
                 "backup.amazonaws.com",

@@ -70,7 +70,7 @@ fn info(
         entity: entity.to_string(),
         association_type: kind,
         status: assoc.status,
-        status_message: assoc.status_message.clone(),
+        status_message: assoc.status_message.as_deref().map(str::to_string),
         creation_time: assoc.creation_time,
         last_updated_time: assoc.last_updated_time,
         external,
@@ -223,7 +223,8 @@ pub fn plan_associate(
                     invite: None,
                 }
             }
-            Principal::Organization { org_id, .. } => {
+            Principal::Organization(org) => {
+                let org_id = &org.org_id;
                 match owner_org {
                     Some(o) if &o.id == org_id && o.arn == *id => {}
                     _ => {
@@ -242,7 +243,8 @@ pub fn plan_associate(
                     invite: None,
                 }
             }
-            Principal::OrganizationalUnit { org_id, ou_id, .. } => {
+            Principal::OrganizationalUnit(ou) => {
+                let (org_id, ou_id) = (&ou.org_id, &ou.ou_id);
                 let known = owner_org.is_some_and(|o| {
                     &o.id == org_id && o.ous.get(ou_id).is_some_and(|ou| ou.arn == *id)
                 });
@@ -261,9 +263,10 @@ pub fn plan_associate(
                     invite: None,
                 }
             }
-            Principal::Account(account)
-            | Principal::IamRole { account, .. }
-            | Principal::IamUser { account, .. } => {
+            Principal::Account(_) | Principal::IamRole(_) | Principal::IamUser(_) => {
+                let account = principal
+                    .account_id()
+                    .expect("accounts and IAM principals have one");
                 if principal.is_iam() && !iam_ok {
                     return Err(Error::OperationNotPermitted(format!(
                         "The resource share holds resource types that can't be shared with IAM roles and users, so {id} can't be added."
@@ -303,7 +306,7 @@ pub fn plan_associate(
                     None
                 } else {
                     invitations += 1;
-                    Some((account.clone(), principal.is_iam().then(|| id.clone())))
+                    Some((account.to_string(), principal.is_iam().then(|| id.clone())))
                 };
                 NewPrincipal {
                     id: id.clone(),
@@ -525,7 +528,7 @@ pub fn apply_associate(
     for (id, account, arn) in invites {
         let inv = invitations::create(state, ctx, share, &id, &account, arn);
         if let Some(pa) = share.principals.get_mut(id.as_str()) {
-            pa.invitation = Some(inv);
+            pa.invitation = Some(inv.into_boxed_str());
         }
     }
     if !fresh.is_empty() {
@@ -912,7 +915,7 @@ pub fn list_source_associations(
                 source_id: id.clone(),
                 source_type: src.source.source_type(),
                 status: src.assoc.status,
-                status_message: src.assoc.status_message.clone(),
+                status_message: src.assoc.status_message.as_deref().map(str::to_string),
                 creation_time: src.assoc.creation_time,
                 last_updated_time: src.assoc.last_updated_time,
             })
@@ -1056,7 +1059,7 @@ mod tests {
             &mut s,
             &ctx(STRANGER, 2),
             InvitationInput {
-                invitation_arn: inv.clone(),
+                invitation_arn: inv.to_string(),
             },
         );
         assert!(matches!(
@@ -1067,7 +1070,7 @@ mod tests {
             &mut s,
             &ctx(OUTSIDER, 2),
             InvitationInput {
-                invitation_arn: inv.clone(),
+                invitation_arn: inv.to_string(),
             },
         )
         .unwrap();
@@ -1089,9 +1092,15 @@ mod tests {
             &mut s,
             t(1) + chrono::Duration::hours(12) - chrono::Duration::seconds(1),
         );
-        assert_eq!(s.invitations.by_arn[&inv].status, InvitationStatus::Pending);
+        assert_eq!(
+            s.invitations.by_arn[&*inv].status,
+            InvitationStatus::Pending
+        );
         timers::run_due(&mut s, t(1) + chrono::Duration::hours(12));
-        assert_eq!(s.invitations.by_arn[&inv].status, InvitationStatus::Expired);
+        assert_eq!(
+            s.invitations.by_arn[&*inv].status,
+            InvitationStatus::Expired
+        );
         let pa = &s.shares[arn.as_str()].principals[OUTSIDER];
         assert_eq!(pa.assoc.status, AssociationStatus::Disassociated);
         assert!(s.index.shares_of_principal(OUTSIDER).next().is_none());

@@ -358,14 +358,13 @@ fn groups<'a>(state: &State, share: &'a ResourceShare) -> Vec<Group<'a>> {
                 &**id,
                 format!("arn:{}:iam::{account}:root", state.config.partition),
             )),
-            Principal::IamRole { arn, .. } | Principal::IamUser { arn, .. } => {
-                aws.push((&**id, arn.clone()))
-            }
-            Principal::Organization { org_id, .. } => orgs.push(Group::Organization {
+            Principal::IamRole(p) | Principal::IamUser(p) => aws.push((&**id, p.arn.clone())),
+            Principal::Organization(o) => orgs.push(Group::Organization {
                 id,
-                org_id: org_id.as_str(),
+                org_id: o.org_id.as_str(),
             }),
-            Principal::OrganizationalUnit { org_id, ou_id, .. } => {
+            Principal::OrganizationalUnit(o) => {
+                let (org_id, ou_id) = (&o.org_id, &o.ou_id);
                 // OUs are never deleted, so the path is known; the fallback
                 // matches the same accounts, as OU ids are unique.
                 let path = state
@@ -1010,7 +1009,7 @@ mod tests {
             &mut w.state,
             &c,
             InvitationInput {
-                invitation_arn: invitation,
+                invitation_arn: invitation.to_string(),
             },
         )
         .unwrap();

@@ -78,7 +78,7 @@ pub enum AssociationType {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assoc {
     pub status: AssociationStatus,
-    pub status_message: Option<String>,
+    pub status_message: Option<Box<str>>,
     pub creation_time: DateTime<Utc>,
     pub last_updated_time: DateTime<Utc>,
 }
@@ -95,7 +95,7 @@ impl Assoc {
 
     pub fn set(&mut self, status: AssociationStatus, message: Option<String>, now: DateTime<Utc>) {
         self.status = status;
-        self.status_message = message;
+        self.status_message = message.map(String::into_boxed_str);
         self.last_updated_time = now;
     }
 }
@@ -116,7 +116,7 @@ pub struct PrincipalAssoc {
     /// True when the principal is outside the owner's organization.
     pub external: bool,
     /// The invitation that must be accepted before the principal has access.
-    pub invitation: Option<String>,
+    pub invitation: Option<Box<str>>,
 }
 
 /// A source constraint of a share (for service principals).
