@@ -280,13 +280,13 @@ pub fn plan_associate(
                         "Principal ID {id} is malformed. Verify the ID and try again."
                     )));
                 }
-                if !principal.is_iam() && account == &share.owner {
+                if !principal.is_iam() && account == share.owner {
                     return Err(Error::InvalidParameter(format!(
                         "The account {account} owns the resource share and can't be one of its principals."
                     )));
                 }
                 // The owner's own IAM roles and users are as close as it gets.
-                let own = account == &share.owner;
+                let own = account == share.owner;
                 let same_org = own || state.orgs.same_org(&share.owner, account);
                 let inside = own || access::inside_org(state, &share.owner, account);
                 if !inside {
