@@ -149,9 +149,9 @@ impl Ramd {
             .args(["--quota-resource-shares", "100000000"])
             .args(["--quota-associations", "100000000"])
             .args(["--max-concurrent-requests", "100000"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .env("RUST_LOG", "warn,ramd::api::replay=info")
+            .stdout(Ramd::log(data_dir))
+            .stderr(Ramd::log(data_dir))
             .spawn()
             .expect("start ramd");
         Ramd {
@@ -161,12 +161,41 @@ impl Ramd {
         }
     }
 
+    /// ramd's log (appended to), beside its data directory.
+    fn log(data_dir: &std::path::Path) -> Stdio {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data_dir.with_extension("log"))
+            .map(Stdio::from)
+            .unwrap_or_else(|_| Stdio::null())
+    }
+
+    /// The last recovery line ramd logged.
+    fn recovery_line(&self) -> Option<String> {
+        std::fs::read_to_string(self.data_dir.with_extension("log"))
+            .ok()?
+            .lines()
+            .rev()
+            .find(|l| l.contains("recovered"))
+            .map(str::to_string)
+    }
+
     fn rss_mib(&self) -> f64 {
+        self.status_mib("VmRSS:")
+    }
+
+    /// The highest resident memory so far.
+    fn peak_rss_mib(&self) -> f64 {
+        self.status_mib("VmHWM:")
+    }
+
+    fn status_mib(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
             .lines()
-            .find(|l| l.starts_with("VmRSS:"))
+            .find(|l| l.starts_with(field))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|kb| kb.parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
@@ -1055,8 +1084,9 @@ async fn main() {
     // Scale: memory, page cost, restart.
     line(String::new());
     line(format!(
-        "Resident memory of ramd after the measured operations: {:.0} MiB.",
-        ramd.rss_mib()
+        "Resident memory of ramd after the measured operations: {:.0} MiB (peak {:.0} MiB).",
+        ramd.rss_mib(),
+        ramd.peak_rss_mib()
     ));
     let big = data.big_owner.clone();
     let owned = data.shares.iter().filter(|(o, _, _)| *o == big).count();
@@ -1116,6 +1146,14 @@ async fn main() {
     line(format!(
         "Restart to SERVING (snapshot + journal replay): {:.2} s.",
         t.elapsed().as_secs_f64()
+    ));
+    if let Some(l) = ramd.recovery_line() {
+        line(format!("ramd's recovery log: `{}`", l.trim()));
+    }
+    line(format!(
+        "Resident memory after the restart: {:.0} MiB (peak {:.0} MiB).",
+        ramd.rss_mib(),
+        ramd.peak_rss_mib()
     ));
     ramd.stop();
 

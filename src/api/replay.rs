@@ -26,6 +26,7 @@ pub fn apply(state: &mut State, rec: &Record) -> Result<(), String> {
 /// The state recorded in `loaded`: the snapshot (or a fresh state keyed with
 /// `fresh_key`) with every later entry applied.
 pub fn recover(config: CoreConfig, loaded: &Loaded, fresh_key: [u8; 32]) -> Result<State, String> {
+    let started = std::time::Instant::now();
     let mut state = match &loaded.snapshot {
         Some((seq, bytes)) => {
             let state = State::from_snapshot(config, bytes)?;
@@ -39,6 +40,7 @@ pub fn recover(config: CoreConfig, loaded: &Loaded, fresh_key: [u8; 32]) -> Resu
         }
         None => State::new(config, fresh_key),
     };
+    let loaded_at = started.elapsed().as_secs_f64();
     for entry in &loaded.entries {
         if entry.seq != state.applied_seq + 1 {
             return Err(format!(
@@ -51,5 +53,13 @@ pub fn recover(config: CoreConfig, loaded: &Loaded, fresh_key: [u8; 32]) -> Resu
         apply(&mut state, &rec).map_err(|e| format!("entry {}: {e}", entry.seq))?;
         state.applied_seq = entry.seq;
     }
+    tracing::info!(
+        snapshot_bytes = loaded.snapshot.as_ref().map_or(0, |(_, b)| b.len()),
+        snapshot_seconds = loaded_at,
+        journal_entries = loaded.entries.len(),
+        journal_seconds = started.elapsed().as_secs_f64() - loaded_at,
+        shares = state.shares.len(),
+        "recovered"
+    );
     Ok(state)
 }

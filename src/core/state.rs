@@ -185,6 +185,13 @@ impl State {
         postcard::to_stdvec(&(SNAPSHOT_FORMAT, self)).expect("the state always encodes")
     }
 
+    /// Streams the encoding of `to_snapshot` into `out`.
+    pub fn write_snapshot(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        postcard::to_io(&(SNAPSHOT_FORMAT, self), out)
+            .map(|_| ())
+            .map_err(|e| std::io::Error::other(format!("the snapshot does not encode: {e}")))
+    }
+
     /// Decodes a snapshot made by `to_snapshot`.
     pub fn from_snapshot(config: CoreConfig, bytes: &[u8]) -> Result<State, String> {
         let (format, mut state): (u32, State) = postcard::from_bytes(bytes)

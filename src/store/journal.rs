@@ -84,12 +84,12 @@ impl Journal {
                 for copy in snap_rx {
                     let started = Instant::now();
                     let seq = copy.applied_seq;
-                    let bytes = copy.to_snapshot();
+                    let result = writer
+                        .write(seq, &mut |out| copy.write_snapshot(out))
+                        .map(|_| seq);
                     drop(copy);
-                    let result = writer.write(seq, &bytes).map(|_| seq);
                     tracing::debug!(
                         seq,
-                        bytes = bytes.len(),
                         seconds = started.elapsed().as_secs_f64(),
                         "snapshot encoded and written"
                     );

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::store::{Entry, Loaded, SnapshotWriter, Stats, Storage, StoreError};
+use crate::store::{Encode, Entry, Loaded, SnapshotWriter, Stats, Storage, StoreError};
 
 /// What a simulated disk holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -74,9 +74,11 @@ impl MemStorage {
 
 /// Snapshots are durable once written (as after an fsync and a rename).
 impl SnapshotWriter for MemStorage {
-    fn write(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
+    fn write(&mut self, seq: u64, encode: Encode<'_>) -> Result<(), StoreError> {
+        let mut bytes = Vec::new();
+        encode(&mut bytes).map_err(|e| StoreError(format!("cannot encode the snapshot: {e}")))?;
         let mut disk = self.live()?;
-        disk.snapshot = Some((seq, state.to_vec()));
+        disk.snapshot = Some((seq, bytes));
         Ok(())
     }
 }

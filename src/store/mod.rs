@@ -55,13 +55,17 @@ pub struct Stats {
 #[error("{0}")]
 pub struct StoreError(pub String);
 
+/// Writes the encoding of a snapshot to the sink it is given.
+pub type Encode<'a> = &'a mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>;
+
 /// Writes snapshots, on a thread of its own, while the journal goes on
 /// appending: a snapshot never holds up a commit.
 pub trait SnapshotWriter: Send {
-    /// Durably stores `state`, which includes every entry up to `seq`, as
-    /// the snapshot (replacing the previous one). Journal entries stay until
-    /// [`Storage::trim`].
-    fn write(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError>;
+    /// Durably stores the state `encode` writes, which includes every entry
+    /// up to `seq`, as the snapshot (replacing the previous one). The
+    /// encoding streams to storage, never whole in memory. Journal entries
+    /// stay until [`Storage::trim`].
+    fn write(&mut self, seq: u64, encode: Encode<'_>) -> Result<(), StoreError>;
 }
 
 /// A persistence backend. Calls come from one thread at a time.
@@ -80,7 +84,8 @@ pub trait Storage: Send {
     /// every entry up to `seq`) and drops those entries from the journal.
     fn snapshot(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
         self.sync()?;
-        self.snapshot_writer().write(seq, state)?;
+        self.snapshot_writer()
+            .write(seq, &mut |w| w.write_all(state))?;
         self.trim(seq)
     }
     /// The journal's current size.

@@ -18,13 +18,13 @@
 //! snapshot file (a snapshot newer than the copied journal is fine; an
 //! older one could miss trimmed entries).
 
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::store::{
-    checksum, Entry, Loaded, SnapshotWriter, Stats, Storage, StoreError, FORMAT_VERSION,
+    checksum, Encode, Entry, Loaded, SnapshotWriter, Stats, Storage, StoreError, FORMAT_VERSION,
 };
 
 /// The database file name inside the data directory.
@@ -76,21 +76,57 @@ impl SnapshotFile {
     }
 }
 
+/// A writer that counts and checksums what passes through it.
+struct Summing<W> {
+    inner: W,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl<W: Write> Write for Summing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 impl SnapshotWriter for SnapshotFile {
-    fn write(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
+    fn write(&mut self, seq: u64, encode: Encode<'_>) -> Result<(), StoreError> {
         let path = self.path();
         let tmp = self.dir.join(format!("{SNAPSHOT_FILE_NAME}.tmp"));
         let fail = |what: &str, e: std::io::Error| {
             StoreError(format!("{}: cannot {what}: {e}", tmp.display()))
         };
         let mut f = std::fs::File::create(&tmp).map_err(|e| fail("create", e))?;
+        // The header's checksum and length are filled in once the payload
+        // has streamed past.
         let mut header = Vec::with_capacity(SNAPSHOT_HEADER);
         header.extend_from_slice(SNAPSHOT_MAGIC);
         header.extend_from_slice(&seq.to_le_bytes());
-        header.extend_from_slice(&checksum(state).to_le_bytes());
-        header.extend_from_slice(&(state.len() as u64).to_le_bytes());
-        f.write_all(&header)
-            .and_then(|_| f.write_all(state))
+        header.extend_from_slice(&[0; 12]);
+        f.write_all(&header).map_err(|e| fail("write", e))?;
+        let mut sink = Summing {
+            inner: std::io::BufWriter::with_capacity(1 << 20, f),
+            crc: crc32fast::Hasher::new(),
+            len: 0,
+        };
+        encode(&mut sink)
+            .and_then(|_| sink.flush())
+            .map_err(|e| fail("write", e))?;
+        let (crc, len) = (sink.crc.finalize(), sink.len);
+        let mut f = sink
+            .inner
+            .into_inner()
+            .map_err(|e| fail("write", e.into_error()))?;
+        f.seek(SeekFrom::Start(16))
+            .and_then(|_| f.write_all(&crc.to_le_bytes()))
+            .and_then(|_| f.write_all(&len.to_le_bytes()))
             .map_err(|e| fail("write", e))?;
         f.sync_all().map_err(|e| fail("fsync", e))?;
         drop(f);
@@ -408,7 +444,7 @@ mod tests {
         // Written from another thread, beside the journal: entries stay
         // until trimmed, and loading skips those the snapshot holds.
         let mut w = s.snapshot_writer();
-        std::thread::spawn(move || w.write(2, b"state at 2").unwrap())
+        std::thread::spawn(move || w.write(2, &mut |s| s.write_all(b"state at 2")).unwrap())
             .join()
             .unwrap();
         s.append(&[entry(4)]).unwrap();
