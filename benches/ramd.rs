@@ -63,6 +63,10 @@ struct Args {
     /// Tiny sizes, for CI.
     #[arg(long)]
     smoke: bool,
+    /// Measure only these operations (comma-separated names, as reported),
+    /// and skip the scale checks and the AWS-protocol run.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Where to write the markdown report.
     #[arg(long, default_value = "target/bench/report.md")]
     out: PathBuf,
@@ -996,6 +1000,7 @@ async fn main() {
     let all: Vec<(&'static str, Call)> = read_calls
         .iter()
         .chain(write_calls.iter())
+        .filter(|(name, _)| args.only.is_empty() || args.only.iter().any(|o| o == name))
         .cloned()
         .collect();
     let canned = capture(&all, &data, chans[0].clone()).await;
@@ -1039,6 +1044,10 @@ async fn main() {
     }
     let _ = noop.kill();
     let _ = noop.wait();
+    if !args.only.is_empty() {
+        write_report(&args.out, &report);
+        return;
+    }
 
     // Scale: memory, page cost, restart.
     line(String::new());
@@ -1109,10 +1118,14 @@ async fn main() {
 
     aws_protocol(&args, &mut line).await;
 
-    if let Some(parent) = args.out.parent() {
+    write_report(&args.out, &report);
+}
+
+fn write_report(out: &std::path::Path, report: &str) {
+    if let Some(parent) = out.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    let mut f = std::fs::File::create(&args.out).expect("write the report");
+    let mut f = std::fs::File::create(out).expect("write the report");
     f.write_all(report.as_bytes()).unwrap();
-    println!("\nreport written to {}", args.out.display());
+    println!("\nreport written to {}", out.display());
 }
