@@ -76,6 +76,10 @@ struct Args {
     /// checks alone). Default: all.
     #[arg(long, value_delimiter = ',')]
     ops: Vec<String>,
+    /// Skip the scale checks (memory, paging, restart) and the AWS-protocol
+    /// measurement.
+    #[arg(long)]
+    no_scale: bool,
     /// Skip the AWS-protocol measurement.
     #[arg(long)]
     no_aws: bool,
@@ -1080,6 +1084,10 @@ async fn main() {
     }
     let _ = noop.kill();
     let _ = noop.wait();
+    if args.no_scale {
+        write_report(&args.out, &report);
+        return;
+    }
 
     // Scale: memory, page cost, restart.
     line(String::new());
@@ -1161,10 +1169,14 @@ async fn main() {
         aws_protocol(&args, &mut line).await;
     }
 
-    if let Some(parent) = args.out.parent() {
+    write_report(&args.out, &report);
+}
+
+fn write_report(out: &std::path::Path, report: &str) {
+    if let Some(parent) = out.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    let mut f = std::fs::File::create(&args.out).expect("write the report");
+    let mut f = std::fs::File::create(out).expect("write the report");
     f.write_all(report.as_bytes()).unwrap();
-    println!("\nreport written to {}", args.out.display());
+    println!("\nreport written to {}", out.display());
 }

@@ -12,6 +12,7 @@
 //!   through nested OUs), under the same conditions.
 
 use std::collections::BTreeSet;
+use std::ops::Bound;
 
 use crate::core::arn::Principal;
 use crate::core::permissions::FeatureSet;
@@ -66,13 +67,13 @@ fn open(share: &ResourceShare) -> bool {
 /// The principal ids through which `account` may be named, exact ones first
 /// (account id, organization ARN, OU ARNs); IAM principals are found by
 /// prefix (`iam_prefix`).
-fn exact_ids(state: &State, account: &str) -> Vec<String> {
-    let mut ids = vec![account.to_string()];
+fn exact_ids<'a>(state: &'a State, account: &'a str) -> Vec<&'a str> {
+    let mut ids = vec![account];
     if let Some(org) = state.orgs.org_of(account) {
-        ids.push(org.arn.clone());
+        ids.push(org.arn.as_str());
         for parent in state.orgs.ancestors(account) {
             if let Some(ou) = org.ous.get(parent) {
-                ids.push(ou.arn.clone());
+                ids.push(ou.arn.as_str());
             }
         }
     }
@@ -87,7 +88,7 @@ pub fn reaches(state: &State, share: &ResourceShare, account: &str) -> bool {
     let exact = exact_ids(state, account).into_iter().any(|id| {
         share
             .principals
-            .get(id.as_str())
+            .get(id)
             .is_some_and(|pa| covers(state, share, pa, account))
     });
     if exact {
@@ -105,34 +106,90 @@ pub fn reaches(state: &State, share: &ResourceShare, account: &str) -> bool {
 }
 
 /// Every share owned by another account that `account` can see, in ARN
-/// order. The cost follows what the account can see, not the total: each
-/// candidate comes from the principal index.
+/// order (the ARNs of [`visible_shares_from`]).
 pub fn visible_shares(state: &State, account: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut consider = |id: &str, share_arn: &str| {
-        if out.contains(share_arn) {
-            return;
-        }
-        if let Some(share) = state.shares.get(share_arn) {
-            if share.owner != account
-                && open(share)
-                && share
-                    .principals
-                    .get(id)
-                    .is_some_and(|pa| covers(state, share, pa, account))
-            {
-                out.insert(share_arn.to_string());
-            }
-        }
+    visible_shares_from(state, account, Bound::Unbounded)
+        .map(|s| s.arn.to_string())
+        .collect()
+}
+
+/// How a candidate share was found.
+enum Via<'a> {
+    /// Named through this exact principal id; not checked yet.
+    Id(&'a str),
+    /// Through an IAM principal of the account, already checked.
+    Reached(&'a ResourceShare),
+}
+
+/// Every share owned by another account that `account` can see, in ARN
+/// order from `start`. The cost follows what the account can see, not the
+/// total: each candidate comes from the principal index. Candidates are
+/// sorted by share ARN first (from the index alone), and a share is looked up
+/// and checked only when the iterator reaches it, so a listing that stops
+/// after one page looks up only the shares of that page.
+pub fn visible_shares_from<'a>(
+    state: &'a State,
+    account: &'a str,
+    start: Bound<&str>,
+) -> impl Iterator<Item = &'a ResourceShare> + 'a {
+    let after_start = move |arn: &str| match start {
+        Bound::Included(s) => arn >= s,
+        Bound::Excluded(s) => arn > s,
+        Bound::Unbounded => true,
     };
+    let mut candidates: Vec<(&'a str, Via<'a>)> = Vec::new();
     for id in exact_ids(state, account) {
-        for share_arn in state.index.shares_of_principal(&id) {
-            consider(&id, share_arn);
-        }
+        candidates.extend(
+            state
+                .index
+                .shares_of_principal(id)
+                .filter(|arn| after_start(arn))
+                .map(|arn| (arn, Via::Id(id))),
+        );
     }
+    // IAM principal ids are borrowed from the prefix scan, so they are
+    // checked here; accounts rarely have many.
     let prefix = iam_prefix(state, account);
     for (id, share_arn) in state.index.principals_with_prefix(&prefix) {
-        consider(id, share_arn);
+        if !after_start(share_arn) {
+            continue;
+        }
+        if let Some((arn, share)) = state.shares.get_key_value(share_arn) {
+            if grants(state, share, id, account) {
+                candidates.push((&**arn, Via::Reached(share)));
+            }
+        }
     }
-    out
+    candidates.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut candidates = candidates.into_iter().peekable();
+    std::iter::from_fn(move || loop {
+        let (arn, via) = candidates.next()?;
+        let mut share: Option<Option<&'a ResourceShare>> = None;
+        let mut check = |via: Via<'a>| match via {
+            Via::Reached(s) => Some(s),
+            Via::Id(id) => share
+                .get_or_insert_with(|| state.shares.get(arn).map(|s| &**s))
+                .filter(|s| grants(state, s, id, account)),
+        };
+        let mut found = check(via);
+        while let Some((_, via)) = candidates.next_if(|(a, _)| *a == arn) {
+            if found.is_none() {
+                found = check(via);
+            }
+        }
+        if found.is_some() {
+            return found;
+        }
+    })
+}
+
+/// Whether the principal association `id` of `share` gives `account` (not
+/// the owner) access to it.
+fn grants(state: &State, share: &ResourceShare, id: &str, account: &str) -> bool {
+    share.owner != account
+        && open(share)
+        && share
+            .principals
+            .get(id)
+            .is_some_and(|pa| covers(state, share, pa, account))
 }

@@ -779,7 +779,7 @@ fn leave(state: &mut State, ctx: &Ctx, input: &ShareEntitiesInput) -> Result<Vec
 /// on, only those named in `named` when it is not empty.
 fn owned_from_cursor<'a>(
     state: &'a State,
-    ctx: &Ctx,
+    ctx: &'a Ctx,
     cursor: Option<&str>,
     named: &'a [String],
 ) -> impl Iterator<Item = &'a ResourceShare> + 'a {

@@ -180,9 +180,19 @@ impl Catalog {
     /// The type named `name`, compared case-insensitively; the result
     /// carries the canonical display name.
     pub fn resource_type(&self, name: &str) -> Option<&ResourceTypeInfo> {
-        self.by_lower_name
-            .get(&name.to_ascii_lowercase())
-            .map(|&i| &self.types[i])
+        // Names are short: lower-case them on the stack (every listing row
+        // asks), and only longer ones on the heap.
+        let mut buf = [0u8; 64];
+        let index = match buf.get_mut(..name.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(name.as_bytes());
+                lower.make_ascii_lowercase();
+                let lower = std::str::from_utf8(lower).expect("ASCII lower-casing keeps UTF-8");
+                self.by_lower_name.get(lower)
+            }
+            None => self.by_lower_name.get(&name.to_ascii_lowercase()),
+        };
+        index.map(|&i| &self.types[i])
     }
 
     /// The type of the resource an ARN names, found through the IAM ARN

@@ -275,6 +275,22 @@ impl Pager {
         (page, next)
     }
 
+    /// Like `finish`, with the key computed by `key` and only for the last
+    /// item of the page, so items can be cheap borrowed rows.
+    pub fn finish_keyed<T>(
+        self,
+        items: impl IntoIterator<Item = T>,
+        key: impl Fn(&T) -> String,
+    ) -> (Vec<T>, Option<String>) {
+        let mut items = items.into_iter();
+        let page: Vec<T> = items.by_ref().take(self.limit).collect();
+        let next = match (page.last(), items.next()) {
+            (Some(last), Some(_)) => Some(self.token_after(&key(last))),
+            _ => None,
+        };
+        (page, next)
+    }
+
     /// Like `finish`, for items already sorted by `key` in a slice: finds the
     /// start with a binary search, then pages as `finish` does.
     pub fn finish_sorted<T: Clone>(

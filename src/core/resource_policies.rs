@@ -122,23 +122,26 @@ pub fn get_resource_policies(
     let pager = input
         .page
         .start(state, ctx, "GetResourcePolicies", &query)?;
+    let mut holding = Vec::with_capacity(arns.len());
     for arn in &arns {
-        if shares_holding(state, &ctx.account, arn).next().is_none() {
+        let shares: Vec<&ResourceShare> = shares_holding(state, &ctx.account, arn).collect();
+        if shares.is_empty() {
             return Err(Error::ResourceArnNotFound(format!(
                 "The resource {arn} could not be found in any active resource share of account {}. Share it with CreateResourceShare or AssociateResourceShare first.",
                 ctx.account
             )));
         }
+        holding.push(shares);
     }
     // Documents are built only up to one past the page, which tells whether
     // another page follows.
     let mut built = Vec::new();
-    for (i, arn) in arns.iter().enumerate() {
+    for (i, (arn, shares)) in arns.iter().zip(&holding).enumerate() {
         let key = position_key(i);
         if pager.after().is_some_and(|a| key.as_str() <= a) {
             continue;
         }
-        if let Some(doc) = policy_of(state, &ctx.account, arn, principal)? {
+        if let Some(doc) = policy_of(state, shares, arn, principal)? {
             built.push((key, doc));
             if built.len() > pager.limit() {
                 break;
@@ -184,16 +187,21 @@ fn shares_holding<'a>(
         })
 }
 
-/// The policy document of one resource, `None` when no statement remains.
+/// The policy document of one resource held by `shares` (those of
+/// [`shares_holding`]), `None` when no statement remains. The JSON is
+/// written directly, compact and in the member order the module
+/// documentation gives; only conditions are merged as values.
 fn policy_of(
     state: &State,
-    owner: &str,
+    shares: &[&ResourceShare],
     arn: &str,
     principal: Option<&str>,
 ) -> Result<Option<String>> {
-    let mut statements = Vec::new();
+    let mut doc = Vec::new();
     let mut sid = 0usize;
-    for share in shares_holding(state, owner, arn).filter(|s| s.feature_set == FeatureSet::Standard)
+    for share in shares
+        .iter()
+        .filter(|s| s.feature_set == FeatureSet::Standard)
     {
         let Some(body) = template_of(state, share, arn)? else {
             continue;
@@ -201,17 +209,24 @@ fn policy_of(
         for group in groups(state, share) {
             sid += 1;
             if let Some(group) = group.only(principal) {
-                statements.push(statement(sid, &body, group.render(share), arn));
+                if doc.is_empty() {
+                    doc.extend_from_slice(br#"{"Version":""#);
+                    doc.extend_from_slice(POLICY_VERSION.as_bytes());
+                    doc.extend_from_slice(br#"","Statement":["#);
+                } else {
+                    doc.push(b',');
+                }
+                write_statement(&mut doc, sid, &body, &group, share, arn);
             }
         }
     }
-    if statements.is_empty() {
+    if doc.is_empty() {
         return Ok(None);
     }
-    let mut doc = Map::new();
-    doc.insert("Version".into(), POLICY_VERSION.into());
-    doc.insert("Statement".into(), Value::Array(statements));
-    Ok(Some(Value::Object(doc).to_string()))
+    doc.extend_from_slice(b"]}");
+    String::from_utf8(doc)
+        .map(Some)
+        .map_err(|e| internal(format!("a policy document is not UTF-8: {e}")))
 }
 
 fn internal(what: String) -> Error {
@@ -301,45 +316,51 @@ impl<'a> Group<'a> {
         }
     }
 
-    /// The `Principal` value and the condition of the group's statement.
-    fn render(&self, share: &ResourceShare) -> (Value, Map<String, Value>) {
-        let mut condition = Map::new();
-        let principal = match self {
+    /// Writes the `Principal` value of the group's statement.
+    fn write_principal(&self, out: &mut Vec<u8>) {
+        match self {
             Group::Aws(members) => {
-                let list = members
-                    .iter()
-                    .map(|(_, p)| Value::from(p.as_str()))
-                    .collect();
-                let mut aws = Map::new();
-                aws.insert("AWS".into(), Value::Array(list));
-                Value::Object(aws)
+                out.extend_from_slice(br#"{"AWS":["#);
+                for (i, (_, p)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json(out, p.as_str());
+                }
+                out.extend_from_slice(b"]}");
             }
-            Group::Organization { org_id, .. } => {
-                add_condition(
-                    &mut condition,
-                    "StringEquals",
-                    "aws:PrincipalOrgID",
-                    Value::from(*org_id),
-                );
-                Value::from("*")
-            }
-            Group::OrganizationalUnit { path, .. } => {
-                add_condition(
-                    &mut condition,
-                    "ForAnyValue:StringLike",
-                    "aws:PrincipalOrgPaths",
-                    Value::from(format!("{path}*")),
-                );
-                Value::from("*")
+            Group::Organization { .. } | Group::OrganizationalUnit { .. } => {
+                out.extend_from_slice(br#""*""#)
             }
             Group::Service { id } => {
-                condition = source_condition(share);
-                let mut service = Map::new();
-                service.insert("Service".into(), Value::from(*id));
-                Value::Object(service)
+                out.extend_from_slice(br#"{"Service":"#);
+                write_json(out, *id);
+                out.push(b'}');
             }
-        };
-        (principal, condition)
+        }
+    }
+
+    /// The condition of the group's statement (before the template's is
+    /// merged in).
+    fn condition(&self, share: &ResourceShare) -> Map<String, Value> {
+        let mut condition = Map::new();
+        match self {
+            Group::Aws(_) => {}
+            Group::Organization { org_id, .. } => add_condition(
+                &mut condition,
+                "StringEquals",
+                "aws:PrincipalOrgID",
+                Value::from(*org_id),
+            ),
+            Group::OrganizationalUnit { path, .. } => add_condition(
+                &mut condition,
+                "ForAnyValue:StringLike",
+                "aws:PrincipalOrgPaths",
+                Value::from(format!("{path}*")),
+            ),
+            Group::Service { .. } => condition = source_condition(share),
+        }
+        condition
     }
 }
 
@@ -354,10 +375,15 @@ fn groups<'a>(state: &State, share: &'a ResourceShare) -> Vec<Group<'a>> {
         .filter(|(_, p)| p.assoc.status == AssociationStatus::Associated);
     for (id, pa) in live {
         match &pa.principal {
-            Principal::Account(account) => aws.push((
-                &**id,
-                format!("arn:{}:iam::{account}:root", state.config.partition),
-            )),
+            Principal::Account(account) => {
+                // `format!` costs more than the parts' copies here.
+                let partition = &state.config.partition;
+                let mut root = String::with_capacity(15 + partition.len() + account.len());
+                for part in ["arn:", partition, ":iam::", account, ":root"] {
+                    root.push_str(part);
+                }
+                aws.push((&**id, root))
+            }
             Principal::IamRole(p) | Principal::IamUser(p) => aws.push((&**id, p.arn.clone())),
             Principal::Organization(o) => orgs.push(Group::Organization {
                 id,
@@ -460,39 +486,49 @@ fn values_of(v: Value) -> Vec<Value> {
     }
 }
 
-/// One statement: the template's body with `Sid`, `Principal` and `Resource`
-/// added and the group's condition merged into the template's.
-fn statement(
+/// Writes one statement: `Sid`, `Effect`, the group's `Principal`, the
+/// template's `Action`, `Resource` and the group's condition merged into the
+/// template's.
+fn write_statement(
+    out: &mut Vec<u8>,
     sid: usize,
     body: &Map<String, Value>,
-    (principal, condition): (Value, Map<String, Value>),
+    group: &Group<'_>,
+    share: &ResourceShare,
     arn: &str,
-) -> Value {
+) {
     let mut merged = match body.get("Condition") {
         Some(Value::Object(c)) => c.clone(),
         _ => Map::new(),
     };
-    for (operator, keys) in condition {
+    for (operator, keys) in group.condition(share) {
         let Value::Object(keys) = keys else { continue };
         for (key, value) in keys {
             add_condition(&mut merged, &operator, &key, value);
         }
     }
-    let mut st = Map::new();
-    st.insert("Sid".into(), Value::from(format!("{SID_PREFIX}{sid}")));
-    st.insert("Effect".into(), Value::from("Allow"));
-    st.insert("Principal".into(), principal);
-    st.insert(
-        "Action".into(),
-        body.get("Action")
-            .cloned()
-            .unwrap_or(Value::Array(Vec::new())),
-    );
-    st.insert("Resource".into(), Value::from(arn));
-    if !merged.is_empty() {
-        st.insert("Condition".into(), Value::Object(merged));
+    out.extend_from_slice(br#"{"Sid":""#);
+    out.extend_from_slice(SID_PREFIX.as_bytes());
+    out.extend_from_slice(sid.to_string().as_bytes());
+    out.extend_from_slice(br#"","Effect":"Allow","Principal":"#);
+    group.write_principal(out);
+    out.extend_from_slice(br#","Action":"#);
+    match body.get("Action") {
+        Some(action) => write_json(out, action),
+        None => out.extend_from_slice(b"[]"),
     }
-    Value::Object(st)
+    out.extend_from_slice(br#","Resource":"#);
+    write_json(out, arn);
+    if !merged.is_empty() {
+        out.extend_from_slice(br#","Condition":"#);
+        write_json(out, &merged);
+    }
+    out.push(b'}');
+}
+
+/// Appends the compact JSON of `value`.
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    serde_json::to_writer(out, value).expect("strings and JSON values always serialize");
 }
 
 #[cfg(test)]

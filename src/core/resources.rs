@@ -13,7 +13,7 @@ use crate::core::clock::Ctx;
 use crate::core::page::join_key;
 use crate::core::permissions::ResourceOwner;
 use crate::core::resource_types::RegionScopeFilter;
-use crate::core::shares::{self, AssociationStatus, ResourceShare, ShareStatus};
+use crate::core::shares::{self, AssociationStatus, ResourceAssoc, ResourceShare, ShareStatus};
 use crate::core::state::State;
 use crate::core::{Page, PageInput};
 use crate::error::{Error, Result};
@@ -41,6 +41,36 @@ pub struct ResourceInfo {
     pub region_scope: RegionScope,
 }
 
+/// One row of a listing, borrowed from the state until it is reported.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceRow<'a> {
+    pub share: &'a ResourceShare,
+    pub arn: &'a str,
+    pub resource: &'a ResourceAssoc,
+    pub region_scope: RegionScope,
+}
+
+impl ResourceRow<'_> {
+    /// The page key of the row: share ARN, then resource ARN.
+    pub fn key(&self) -> String {
+        join_key(&[&self.share.arn, self.arn])
+    }
+
+    /// What the API reports about the row.
+    pub fn info(&self) -> ResourceInfo {
+        ResourceInfo {
+            arn: self.arn.to_string(),
+            resource_type: self.resource.resource_type.clone(),
+            share_arn: self.share.arn.to_string(),
+            status: ResourceStatus::Available,
+            status_message: None,
+            creation_time: self.resource.assoc.creation_time,
+            last_updated_time: self.resource.assoc.last_updated_time,
+            region_scope: self.region_scope,
+        }
+    }
+}
+
 /// The ASSOCIATED resources of a share, in ARN order after `after`,
 /// filtered by scope, type and ARNs.
 pub fn rows_of_share<'a>(
@@ -50,6 +80,18 @@ pub fn rows_of_share<'a>(
     resource_type: Option<&'a str>,
     arns: &'a [String],
 ) -> impl Iterator<Item = ResourceInfo> + 'a {
+    resource_rows(share, after, scope, resource_type, arns).map(|r| r.info())
+}
+
+/// Like [`rows_of_share`], borrowing: rows are only copied out once they
+/// are on the page.
+pub fn resource_rows<'a>(
+    share: &'a ResourceShare,
+    after: Option<&'a str>,
+    scope: RegionScopeFilter,
+    resource_type: Option<&'a str>,
+    arns: &'a [String],
+) -> impl Iterator<Item = ResourceRow<'a>> + 'a {
     let catalog = Catalog::get();
     share
         .resources
@@ -63,14 +105,10 @@ pub fn rows_of_share<'a>(
                 .resource_type(&r.resource_type)
                 .map(|t| t.region_scope)
                 .unwrap_or(RegionScope::Regional);
-            scope.admits(scope_of).then(|| ResourceInfo {
-                arn: arn.to_string(),
-                resource_type: r.resource_type.clone(),
-                share_arn: share.arn.to_string(),
-                status: ResourceStatus::Available,
-                status_message: None,
-                creation_time: r.assoc.creation_time,
-                last_updated_time: r.assoc.last_updated_time,
+            scope.admits(scope_of).then_some(ResourceRow {
+                share,
+                arn: &**arn,
+                resource: r,
                 region_scope: scope_of,
             })
         })
@@ -93,7 +131,7 @@ pub struct ListResourcesInput {
 /// (OTHER-ACCOUNTS).
 pub fn shares_for<'a>(
     state: &'a State,
-    ctx: &Ctx,
+    ctx: &'a Ctx,
     owner: ResourceOwner,
     from: Option<&str>,
 ) -> Box<dyn Iterator<Item = &'a ResourceShare> + 'a> {
@@ -104,7 +142,7 @@ pub fn shares_for<'a>(
 /// include DELETED ones (owner views of associations).
 pub fn shares_from<'a>(
     state: &'a State,
-    ctx: &Ctx,
+    ctx: &'a Ctx,
     owner: ResourceOwner,
     from: Option<&str>,
     active_only: bool,
@@ -116,15 +154,7 @@ pub fn shares_from<'a>(
                 .filter(move |s| !active_only || s.status == ShareStatus::Active),
         ),
         ResourceOwner::OtherAccounts => {
-            let visible = access::visible_shares(state, &ctx.account);
-            let arns: Vec<String> = visible
-                .range::<str, _>((start, Bound::Unbounded))
-                .cloned()
-                .collect();
-            Box::new(
-                arns.into_iter()
-                    .filter_map(|a| state.shares.get(a.as_str()).map(|s| &**s)),
-            )
+            Box::new(access::visible_shares_from(state, &ctx.account, start))
         }
     }
 }
@@ -213,10 +243,10 @@ pub fn list_resources(
                 .is_some_and(|pa| pa.assoc.status.is_live()),
             (ResourceOwner::OtherAccounts, Some(p)) => s.owner == p,
         });
-    let items = rows_after(shares, cursor.as_deref(), |s, after| {
-        rows_of_share(s, after, input.scope, resource_type, &input.resource_arns)
-    })
-    .map(|r| (join_key(&[&r.share_arn, &r.arn]), r));
-    let (items, next_token) = pager.finish(items);
+    let rows = rows_after(shares, cursor.as_deref(), |s, after| {
+        resource_rows(s, after, input.scope, resource_type, &input.resource_arns)
+    });
+    let (rows, next_token) = pager.finish_keyed(rows, ResourceRow::key);
+    let items = rows.iter().map(ResourceRow::info).collect();
     Ok(Page { items, next_token })
 }
