@@ -107,7 +107,7 @@ pub fn resource_rows<'a>(
                 .unwrap_or(RegionScope::Regional);
             scope.admits(scope_of).then_some(ResourceRow {
                 share,
-                arn: &**arn,
+                arn,
                 resource: r,
                 region_scope: scope_of,
             })
