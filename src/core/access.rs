@@ -41,7 +41,7 @@ fn covers(state: &State, share: &ResourceShare, pa: &PrincipalAssoc, account: &s
         return false;
     }
     match &pa.principal {
-        Principal::Account(a) => a == account,
+        Principal::Account(a) => **a == *account,
         Principal::IamRole(p) | Principal::IamUser(p) => p.account == account,
         Principal::Organization(o) => member_of_owner_org(state, share, account, &o.org_id),
         Principal::OrganizationalUnit(o) => {

@@ -446,8 +446,9 @@ impl FromStr for PermissionArn {
 /// Every string field holds the input exactly as given; the parse checked it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Principal {
-    /// A bare 12-digit account id.
-    Account(String),
+    /// A bare 12-digit account id (an `Arc`, so a share's principal and its
+    /// key share one allocation).
+    Account(std::sync::Arc<str>),
     /// `arn:{p}:organizations::{management}:organization/o-...`.
     Organization(Box<OrgPrincipal>),
     /// `arn:{p}:organizations::{management}:ou/o-.../ou-...`.
@@ -508,7 +509,7 @@ impl Principal {
 
     fn classify(s: &str) -> Option<Principal> {
         if is_account_id(s) {
-            return Some(Principal::Account(s.to_string()));
+            return Some(Principal::Account(s.into()));
         }
         if s.starts_with("arn:") {
             return Principal::classify_arn(s);
@@ -574,7 +575,8 @@ impl Principal {
     /// principal name.
     pub fn id(&self) -> &str {
         match self {
-            Principal::Account(id) | Principal::ServicePrincipal(id) => id,
+            Principal::Account(id) => id,
+            Principal::ServicePrincipal(id) => id,
             Principal::Organization(o) => &o.arn,
             Principal::OrganizationalUnit(o) => &o.arn,
             Principal::IamRole(p) | Principal::IamUser(p) => &p.arn,

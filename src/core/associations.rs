@@ -81,7 +81,7 @@ fn info(
 #[derive(Debug, Clone)]
 struct NewResource {
     arn: String,
-    resource_type: String,
+    resource_type: crate::core::shares::TypeName,
     /// Why the association fails (the resource is not the owner's, or not in
     /// this Region): the call succeeds and the association ends FAILED.
     failure: Option<String>,
@@ -185,7 +185,7 @@ pub fn plan_associate(
         }
         plan.resources.push(NewResource {
             arn: arn.clone(),
-            resource_type: rt.resource_type.clone(),
+            resource_type: rt.resource_type.as_str(),
             failure,
         });
     }
@@ -438,7 +438,7 @@ pub fn plan_for_policy(state: &State, share: &ResourceShare, entities: &Entities
         plan.order.push((AssociationType::Resource, arn.clone()));
         plan.resources.push(NewResource {
             arn,
-            resource_type: rt.resource_type.clone(),
+            resource_type: rt.resource_type.as_str(),
             failure: None,
         });
     }
@@ -513,11 +513,15 @@ pub fn apply_associate(
         if let Some((account, arn)) = p.invite {
             invites.push((p.id.clone(), account, arn));
         }
+        let mut principal = p.principal;
+        if let Principal::Account(a) = &mut principal {
+            *a = key.clone();
+        }
         share.principals.insert(
             key,
             PrincipalAssoc {
                 assoc: Assoc::new(status, now),
-                principal: p.principal,
+                principal,
                 external: p.external,
                 invitation: None,
             },

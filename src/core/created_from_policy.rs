@@ -14,7 +14,7 @@
 //! Operations: PutResourcePolicy, DeleteResourcePolicy (admin),
 //! PromotePermissionCreatedFromPolicy, PromoteResourceShareCreatedFromPolicy.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -301,7 +301,7 @@ pub fn put_resource_policy(
                     resource_type: rt.resource_type.clone(),
                     feature_set: FeatureSet::CreatedFromPolicy,
                     deprecated: false,
-                    versions: BTreeMap::from([(
+                    versions: VecMap::from_iter([(
                         1,
                         Version {
                             template: grant.template.clone(),

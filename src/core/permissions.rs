@@ -23,6 +23,7 @@ use crate::core::clock::Ctx;
 use crate::core::policy::{self, TemplateParameterDecl};
 use crate::core::state::State;
 use crate::core::tags::{self, Tags};
+use crate::core::vecmap::VecMap;
 use crate::core::{Page, PageInput};
 use crate::error::{Error, Result};
 
@@ -73,7 +74,9 @@ pub enum ResourceOwner {
 pub struct Version {
     pub template: String,
     pub parameters: Vec<TemplateParameterDecl>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub creation_time: DateTime<Utc>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub last_updated_time: DateTime<Utc>,
 }
 
@@ -88,12 +91,14 @@ pub struct Permission {
     pub feature_set: FeatureSet,
     /// Set by UpdatePermission(DEPRECATED): no new attachments.
     pub deprecated: bool,
-    pub versions: BTreeMap<u32, Version>,
+    pub versions: VecMap<u32, Version>,
     pub default_version: u32,
     /// The highest version number ever issued.
     pub last_version: u32,
     pub tags: Tags,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub creation_time: DateTime<Utc>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub last_updated_time: DateTime<Utc>,
 }
 
@@ -455,7 +460,7 @@ pub fn create_permission(
         resource_type: rt.resource_type.clone(),
         feature_set: FeatureSet::Standard,
         deprecated: false,
-        versions: BTreeMap::from([(
+        versions: VecMap::from_iter([(
             1,
             Version {
                 template,

@@ -244,7 +244,7 @@ fn template_of(
     let Some(resource) = share.resources.get(arn) else {
         return Ok(None);
     };
-    let Some(attached) = share.permissions.get(&resource.resource_type) else {
+    let Some(attached) = share.permissions.get(resource.resource_type) else {
         return Ok(None);
     };
     let definition = share_permissions::definition(state, attached).ok_or_else(|| {

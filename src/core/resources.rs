@@ -60,7 +60,7 @@ impl ResourceRow<'_> {
     pub fn info(&self) -> ResourceInfo {
         ResourceInfo {
             arn: self.arn.to_string(),
-            resource_type: self.resource.resource_type.clone(),
+            resource_type: self.resource.resource_type.to_string(),
             share_arn: self.share.arn.to_string(),
             status: ResourceStatus::Available,
             status_message: None,

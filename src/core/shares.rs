@@ -79,7 +79,9 @@ pub enum AssociationType {
 pub struct Assoc {
     pub status: AssociationStatus,
     pub status_message: Option<Box<str>>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub creation_time: DateTime<Utc>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub last_updated_time: DateTime<Utc>,
 }
 
@@ -104,8 +106,31 @@ impl Assoc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceAssoc {
     pub assoc: Assoc,
-    /// The catalogue's display name of the resource's type.
-    pub resource_type: String,
+    /// The catalogue's display name of the resource's type, borrowed from
+    /// the (static) catalogue.
+    #[serde(with = "catalog_type_name")]
+    pub resource_type: TypeName,
+}
+
+/// A resource type's display name, borrowed from the catalogue.
+pub type TypeName = &'static str;
+
+/// Serde for a catalogue type name: written as text, read back as the
+/// catalogue's own `&'static str`.
+mod catalog_type_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        let name = String::deserialize(d)?;
+        crate::core::catalog::Catalog::get()
+            .resource_type(&name)
+            .map(|t| t.resource_type.as_str())
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown resource type {name}")))
+    }
 }
 
 /// A principal of a share.
@@ -132,7 +157,9 @@ pub struct AttachedPermission {
     pub arn: String,
     pub version: u32,
     pub parameter_values: Vec<(String, Vec<String>)>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub creation_time: DateTime<Utc>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub last_updated_time: DateTime<Utc>,
 }
 
@@ -149,7 +176,9 @@ pub struct ResourceShare {
     pub feature_set: FeatureSet,
     pub tags: Tags,
     pub retain_sharing_on_account_leave_organization: Option<bool>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub creation_time: DateTime<Utc>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub last_updated_time: DateTime<Utc>,
     /// By resource ARN (keys shared with `ShareIndex::by_resource`).
     pub resources: VecMap<Arc<str>, ResourceAssoc>,
@@ -172,7 +201,7 @@ impl ResourceShare {
         self.resources
             .values()
             .filter(|r| r.assoc.status.is_live())
-            .map(|r| r.resource_type.as_str())
+            .map(|r| r.resource_type)
             .collect()
     }
 
@@ -241,9 +270,14 @@ impl ShareIndex {
     /// when some share has the principal: an account named in many shares
     /// is stored once.
     pub fn intern_principal(&self, id: &str) -> Arc<str> {
+        self.find_principal(id).unwrap_or_else(|| Arc::from(id))
+    }
+
+    /// The principal id as the index holds it, if some share has it.
+    fn find_principal(&self, id: &str) -> Option<Arc<str>> {
         match self.by_principal.range(first_of(id)..).next() {
-            Some((p, _)) if &**p == id => p.clone(),
-            _ => Arc::from(id),
+            Some((p, _)) if &**p == id => Some(p.clone()),
+            _ => None,
         }
     }
 
@@ -299,9 +333,12 @@ impl ShareIndex {
         self.by_resource.clear();
         self.by_permission.clear();
         for share in shares.filter(|s| s.is_live()) {
-            share
-                .principals
-                .swap_keys(|id| Some(self.intern_principal(id)));
+            share.principals.swap_keys(|id| self.find_principal(id));
+            for (id, p) in share.principals.iter_mut() {
+                if let Principal::Account(a) = &mut p.principal {
+                    *a = id.clone();
+                }
+            }
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
                     self.by_principal.insert((id.clone(), share.arn.clone()));

@@ -21,7 +21,7 @@ use crate::core::shares::{ResourceShare, ShareIndex};
 use crate::core::timers::Timers;
 
 /// The version of the snapshot encoding; bump it when `State` changes shape.
-pub const SNAPSHOT_FORMAT: u32 = 2;
+pub const SNAPSHOT_FORMAT: u32 = 3;
 
 fn unkeyed_codec() -> TokenCodec {
     TokenCodec::new([0; 32])
@@ -109,6 +109,7 @@ pub struct State {
     /// Organizations, their OUs and member accounts.
     pub orgs: Orgs,
     /// Resource shares (including DELETED ones until purged), by ARN.
+    #[serde(with = "shares_by_arn")]
     pub shares: BTreeMap<Arc<str>, Arc<ResourceShare>>,
     /// Shares by principal, resource and permission; quota usage.
     pub index: ShareIndex,
@@ -220,5 +221,42 @@ impl State {
     /// The ARN of an AWS managed permission.
     pub fn aws_permission_arn(&self, name: &str) -> String {
         format!("arn:{}:ram::aws:permission/{}", self.config.partition, name)
+    }
+}
+
+/// Serde for the share map: the shares alone, in order; loading keys each
+/// by its own ARN (one allocation for both, and no ARN written twice).
+mod shares_by_arn {
+    use std::collections::BTreeMap;
+    use std::fmt;
+    use std::sync::Arc;
+
+    use serde::de::{SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    use crate::core::shares::ResourceShare;
+
+    type Shares = BTreeMap<Arc<str>, Arc<ResourceShare>>;
+
+    pub fn serialize<S: Serializer>(shares: &Shares, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(shares.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Shares, D::Error> {
+        struct SharesVisitor;
+        impl<'de> Visitor<'de> for SharesVisitor {
+            type Value = Shares;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence of resource shares")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shares, A::Error> {
+                let mut shares = Shares::new();
+                while let Some(share) = seq.next_element::<ResourceShare>()? {
+                    shares.insert(share.arn.clone(), Arc::new(share));
+                }
+                Ok(shares)
+            }
+        }
+        d.deserialize_seq(SharesVisitor)
     }
 }
