@@ -102,7 +102,7 @@ pub fn resource_rows<'a>(
         .filter(move |(_, r)| resource_type.is_none_or(|t| r.resource_type == t))
         .filter_map(move |(arn, r)| {
             let scope_of = catalog
-                .resource_type(&r.resource_type)
+                .resource_type(r.resource_type)
                 .map(|t| t.region_scope)
                 .unwrap_or(RegionScope::Regional);
             scope.admits(scope_of).then_some(ResourceRow {
