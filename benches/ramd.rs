@@ -153,7 +153,10 @@ impl Ramd {
             .args(["--quota-resource-shares", "100000000"])
             .args(["--quota-associations", "100000000"])
             .args(["--max-concurrent-requests", "100000"])
-            .env("RUST_LOG", "warn,ramd::api::replay=info")
+            .env(
+                "RUST_LOG",
+                "warn,ramd::api::replay=info,ramd::store::journal=debug",
+            )
             .stdout(Ramd::log(data_dir))
             .stderr(Ramd::log(data_dir))
             .spawn()
@@ -173,6 +176,19 @@ impl Ramd {
             .open(data_dir.with_extension("log"))
             .map(Stdio::from)
             .unwrap_or_else(|_| Stdio::null())
+    }
+
+    /// The longest time (s) in ramd's log lines containing `what`, and how
+    /// many there were.
+    fn longest(&self, what: &str) -> (f64, usize) {
+        let log = std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default();
+        log.lines()
+            .filter(|l| l.contains(what))
+            .filter_map(|l| {
+                let at = l.find("seconds=")? + "seconds=".len();
+                l[at..].split_whitespace().next()?.parse::<f64>().ok()
+            })
+            .fold((0.0, 0), |(m, n), s| (if s > m { s } else { m }, n + 1))
     }
 
     /// The last recovery line ramd logged.
@@ -1144,6 +1160,12 @@ async fn main() {
         "Paging GetResourceShares (SELF, {page_size} per page) over {owned} shares of one account: first page {first:.3} ms, page {} {later:.3} ms (ratio {:.2}).",
         far + 1,
         later / first
+    ));
+    let (copy, copies) = ramd.longest("state copied for a snapshot");
+    let (write, _) = ramd.longest("snapshot encoded and written");
+    line(format!(
+        "Snapshots so far: {copies}; the longest state copy under the read lock took {:.1} ms, the longest encode and write (beside commits) {write:.2} s.",
+        copy * 1000.0
     ));
     drop(chans);
     let data_dir = ramd.data_dir.clone();

@@ -31,7 +31,9 @@ pub fn init_tracing(config: &Config) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only on a terminal: files and log collectors get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = match config.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -124,12 +126,13 @@ pub fn build_shared(config: &Config, storage: Option<Box<dyn Storage>>) -> Resul
     let state = replay::recover(core_config, &loaded, rand::random())
         .map_err(|e| format!("{}: cannot recover the state: {e}", db.display()))?;
     tracing::info!(
-        snapshot_seq = loaded.snapshot.as_ref().map_or(0, |(s, _)| *s),
+        snapshot_seq = loaded.snapshot.as_ref().map_or(0, |s| s.seq),
         replayed = loaded.entries.len(),
         dropped_torn_entry = loaded.dropped_torn_entry,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "state recovered"
     );
+    drop(loaded);
     let seq = state.applied_seq;
     let mut shared = Shared::new(state, clock, auth)
         .with_max_concurrent_requests(config.max_concurrent_requests as usize);

@@ -28,8 +28,9 @@ pub fn apply(state: &mut State, rec: &Record) -> Result<(), String> {
 pub fn recover(config: CoreConfig, loaded: &Loaded, fresh_key: [u8; 32]) -> Result<State, String> {
     let started = std::time::Instant::now();
     let mut state = match &loaded.snapshot {
-        Some((seq, bytes)) => {
-            let state = State::from_snapshot(config, bytes)?;
+        Some(snapshot) => {
+            let seq = &snapshot.seq;
+            let state = snapshot.decode(|r| State::read_snapshot(config, r))?;
             if state.applied_seq != *seq {
                 return Err(format!(
                     "the snapshot says it includes entry {seq} but its state is at entry {}",
@@ -54,7 +55,7 @@ pub fn recover(config: CoreConfig, loaded: &Loaded, fresh_key: [u8; 32]) -> Resu
         state.applied_seq = entry.seq;
     }
     tracing::info!(
-        snapshot_bytes = loaded.snapshot.as_ref().map_or(0, |(_, b)| b.len()),
+        snapshot_bytes = loaded.snapshot.as_ref().map_or(0, |s| s.len()),
         snapshot_seconds = loaded_at,
         journal_entries = loaded.entries.len(),
         journal_seconds = started.elapsed().as_secs_f64() - loaded_at,

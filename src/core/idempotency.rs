@@ -22,6 +22,7 @@ pub const MAX_TOKEN_LEN: usize = 64;
 pub struct Record {
     pub fingerprint: [u8; 32],
     pub response: Vec<u8>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub created: DateTime<Utc>,
 }
 

@@ -52,7 +52,9 @@ pub struct Invitation {
     /// The principal id of the share association the invitation is for.
     pub principal_id: String,
     pub status: InvitationStatus,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub timestamp: DateTime<Utc>,
+    #[serde(with = "crate::core::clock::compact_time")]
     pub expires_at: DateTime<Utc>,
 }
 

@@ -23,6 +23,9 @@ use crate::core::timers::Timers;
 /// The version of the snapshot encoding; bump it when `State` changes shape.
 pub const SNAPSHOT_FORMAT: u32 = 3;
 
+/// The longest single string or byte string a snapshot may hold.
+const SNAPSHOT_SCRATCH: usize = 64 << 20;
+
 fn unkeyed_codec() -> TokenCodec {
     TokenCodec::new([0; 32])
 }
@@ -195,8 +198,21 @@ impl State {
 
     /// Decodes a snapshot made by `to_snapshot`.
     pub fn from_snapshot(config: CoreConfig, bytes: &[u8]) -> Result<State, String> {
-        let (format, mut state): (u32, State) = postcard::from_bytes(bytes)
-            .map_err(|e| format!("the snapshot does not decode: {e}"))?;
+        State::read_snapshot(config, &mut &*bytes)
+    }
+
+    /// Decodes a snapshot streamed from `input`, which is read in pieces:
+    /// the encoding is never whole in memory.
+    pub fn read_snapshot(
+        config: CoreConfig,
+        input: &mut dyn std::io::Read,
+    ) -> Result<State, String> {
+        // Holds one string or byte string at a time while it is decoded;
+        // the longest (a recorded response) stays well under this.
+        let mut scratch = vec![0u8; SNAPSHOT_SCRATCH];
+        let ((format, mut state), _): ((u32, State), _) =
+            postcard::from_io((input, &mut scratch[..]))
+                .map_err(|e| format!("the snapshot does not decode: {e}"))?;
         if format != SNAPSHOT_FORMAT {
             return Err(format!(
                 "the snapshot has format {format}; this ramd reads format {SNAPSHOT_FORMAT}"

@@ -32,7 +32,41 @@ pub enum Timer {
 /// The pending timers, in time order.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timers {
+    #[serde(with = "compact_queue")]
     queue: BTreeSet<(DateTime<Utc>, Timer)>,
+}
+
+/// Serde for the queue with compact timestamps (`clock::compact_time`).
+mod compact_queue {
+    use std::collections::BTreeSet;
+
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Timer;
+
+    #[derive(Serialize, Deserialize)]
+    struct Entry(
+        #[serde(with = "crate::core::clock::compact_time")] DateTime<Utc>,
+        Timer,
+    );
+
+    pub fn serialize<S: Serializer>(
+        queue: &BTreeSet<(DateTime<Utc>, Timer)>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(queue.iter().map(|(t, timer)| Entry(*t, timer.clone())))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeSet<(DateTime<Utc>, Timer)>, D::Error> {
+        let entries = Vec::<Entry>::deserialize(d)?;
+        Ok(entries
+            .into_iter()
+            .map(|Entry(t, timer)| (t, timer))
+            .collect())
+    }
 }
 
 impl Timers {

@@ -4,7 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::store::{Encode, Entry, Loaded, SnapshotWriter, Stats, Storage, StoreError};
+use crate::store::{
+    Encode, Entry, Loaded, Snapshot, SnapshotSource, SnapshotWriter, Stats, Storage, StoreError,
+};
 
 /// What a simulated disk holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -88,7 +90,10 @@ impl Storage for MemStorage {
         let disk = self.live()?;
         let after = disk.snapshot.as_ref().map_or(0, |(s, _)| *s);
         Ok(Loaded {
-            snapshot: disk.snapshot.clone(),
+            snapshot: disk.snapshot.clone().map(|(seq, bytes)| Snapshot {
+                seq,
+                source: SnapshotSource::Bytes(bytes),
+            }),
             entries: disk
                 .synced
                 .iter()

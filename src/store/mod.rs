@@ -32,11 +32,122 @@ pub struct Entry {
     pub payload: Vec<u8>,
 }
 
+/// The latest snapshot, found by `Storage::load` and read when decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The sequence number of the last entry it includes.
+    pub seq: u64,
+    pub source: SnapshotSource,
+}
+
+/// Where a snapshot's encoding is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotSource {
+    /// In memory (already checked).
+    Bytes(Vec<u8>),
+    /// In a file, from `offset`, `len` bytes whose CRC-32 must be `crc`;
+    /// streamed when decoded, so the whole encoding is never in memory.
+    File {
+        path: std::path::PathBuf,
+        offset: u64,
+        len: u64,
+        crc: u32,
+    },
+}
+
+impl Snapshot {
+    /// The encoding's length.
+    pub fn len(&self) -> u64 {
+        match &self.source {
+            SnapshotSource::Bytes(b) => b.len() as u64,
+            SnapshotSource::File { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs `decode` over the encoding; for a file, checks its length and
+    /// checksum once `decode` has read it all, and refuses a mismatch
+    /// (naming the file).
+    pub fn decode<T>(
+        &self,
+        decode: impl FnOnce(&mut dyn std::io::Read) -> Result<T, String>,
+    ) -> Result<T, String> {
+        match &self.source {
+            SnapshotSource::Bytes(b) => decode(&mut b.as_slice()),
+            SnapshotSource::File {
+                path,
+                offset,
+                len,
+                crc,
+            } => {
+                use std::io::{Read, Seek, SeekFrom};
+                let mut f = std::fs::File::open(path)
+                    .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+                f.seek(SeekFrom::Start(*offset))
+                    .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+                let mut reader = Summing {
+                    inner: std::io::BufReader::with_capacity(1 << 20, f.take(*len)),
+                    crc: crc32fast::Hasher::new(),
+                    len: 0,
+                };
+                let value = decode(&mut reader);
+                // Whatever the decoder left unread still counts.
+                let _ = std::io::copy(&mut reader, &mut std::io::sink());
+                let corrupt = |why: &str| {
+                    format!(
+                        "{}: the snapshot is corrupt ({why}); restore it from a backup",
+                        path.display()
+                    )
+                };
+                if reader.len != *len {
+                    return Err(corrupt("it is shorter than its header says"));
+                }
+                if reader.crc.finalize() != *crc {
+                    return Err(corrupt("its checksum does not match"));
+                }
+                value
+            }
+        }
+    }
+}
+
+/// A reader or writer that counts and checksums what passes through it.
+pub struct Summing<T> {
+    pub inner: T,
+    pub crc: crc32fast::Hasher,
+    pub len: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Summing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.crc.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Summing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// What `Storage::load` finds.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Loaded {
-    /// The latest snapshot: (sequence number it includes, encoded state).
-    pub snapshot: Option<(u64, Vec<u8>)>,
+    /// The latest snapshot.
+    pub snapshot: Option<Snapshot>,
     /// The journal entries after the snapshot, in order.
     pub entries: Vec<Entry>,
     /// Whether a torn last entry was dropped.

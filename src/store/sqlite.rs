@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::store::{
-    checksum, Encode, Entry, Loaded, SnapshotWriter, Stats, Storage, StoreError, FORMAT_VERSION,
+    checksum, Encode, Entry, Loaded, Snapshot, SnapshotSource, SnapshotWriter, Stats, Storage,
+    StoreError, Summing, FORMAT_VERSION,
 };
 
 /// The database file name inside the data directory.
@@ -45,54 +46,45 @@ impl SnapshotFile {
         self.dir.join(SNAPSHOT_FILE_NAME)
     }
 
-    /// The snapshot on disk, if any: (seq, payload).
-    fn read(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+    /// The snapshot on disk, if any. Only its header is read here; the
+    /// payload's length and checksum are checked as it is decoded.
+    fn find(&self) -> Result<Option<Snapshot>, StoreError> {
+        use std::io::Read;
         let path = self.path();
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+        let mut f = match std::fs::File::open(&path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError(format!("{}: cannot read: {e}", path.display()))),
         };
         let corrupt = |why: &str| {
             StoreError(format!(
-                "{}: the snapshot is corrupt ({why}); restore it from a backup or remove it together with ramd.db",
+                "{}: the snapshot is corrupt ({why}); restore it from a backup",
                 path.display()
             ))
         };
-        if bytes.len() < SNAPSHOT_HEADER || &bytes[..8] != SNAPSHOT_MAGIC {
+        let mut header = [0u8; SNAPSHOT_HEADER];
+        if f.read_exact(&mut header).is_err() || &header[..8] != SNAPSHOT_MAGIC {
             return Err(corrupt("no snapshot header"));
         }
-        let seq = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes"));
-        let crc = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
-        let len = u64::from_le_bytes(bytes[20..28].try_into().expect("8 bytes"));
-        let payload = &bytes[SNAPSHOT_HEADER..];
-        if payload.len() as u64 != len {
-            return Err(corrupt("its length does not match"));
+        let seq = u64::from_le_bytes(header[8..16].try_into().expect("8 bytes"));
+        let crc = u32::from_le_bytes(header[16..20].try_into().expect("4 bytes"));
+        let len = u64::from_le_bytes(header[20..28].try_into().expect("8 bytes"));
+        let size = f
+            .metadata()
+            .map_err(|e| StoreError(format!("{}: cannot read: {e}", path.display())))?
+            .len();
+        if size != SNAPSHOT_HEADER as u64 + len {
+            return Err(corrupt("its length does not match its header"));
         }
-        if checksum(payload) != crc {
-            return Err(corrupt("its checksum does not match"));
-        }
-        Ok(Some((seq, payload.to_vec())))
-    }
-}
-
-/// A writer that counts and checksums what passes through it.
-struct Summing<W> {
-    inner: W,
-    crc: crc32fast::Hasher,
-    len: u64,
-}
-
-impl<W: Write> Write for Summing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.crc.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
+        Ok(Some(Snapshot {
+            seq,
+            source: SnapshotSource::File {
+                path,
+                offset: SNAPSHOT_HEADER as u64,
+                len,
+                crc,
+            },
+        }))
     }
 }
 
@@ -260,16 +252,19 @@ impl Storage for SqliteStorage {
                         self.path.display()
                     )));
                 }
-                Some((seq as u64, payload))
+                Some(Snapshot {
+                    seq: seq as u64,
+                    source: SnapshotSource::Bytes(payload),
+                })
             }
         };
         // The newer of the file and the table (the table only holds one if
         // an older ramd wrote it).
-        let snapshot = match (self.snapshot_file.read()?, in_table) {
-            (Some(f), Some(t)) => Some(if t.0 > f.0 { t } else { f }),
+        let snapshot = match (self.snapshot_file.find()?, in_table) {
+            (Some(f), Some(t)) => Some(if t.seq > f.seq { t } else { f }),
             (f, t) => f.or(t),
         };
-        let after = snapshot.as_ref().map_or(0, |(s, _)| *s);
+        let after = snapshot.as_ref().map_or(0, |s| s.seq);
         let mut stmt = self
             .conn
             .prepare("SELECT seq, crc, payload FROM journal WHERE seq > ?1 ORDER BY seq")
@@ -394,6 +389,20 @@ impl Storage for SqliteStorage {
 mod tests {
     use super::*;
 
+    /// The snapshot `load` found, read whole.
+    fn read(loaded: &Loaded) -> Option<(u64, Vec<u8>)> {
+        loaded.snapshot.as_ref().map(|s| {
+            let bytes = s
+                .decode(|r| {
+                    let mut v = Vec::new();
+                    r.read_to_end(&mut v).map_err(|e| e.to_string())?;
+                    Ok(v)
+                })
+                .unwrap();
+            (s.seq, bytes)
+        })
+    }
+
     fn entry(seq: u64) -> Entry {
         Entry {
             seq,
@@ -416,7 +425,7 @@ mod tests {
         }
         let mut s = SqliteStorage::open(dir.path()).unwrap();
         let loaded = s.load().unwrap();
-        assert_eq!(loaded.snapshot, Some((2, b"state at 2".to_vec())));
+        assert_eq!(read(&loaded), Some((2, b"state at 2".to_vec())));
         assert_eq!(loaded.entries, vec![entry(3)]);
         assert!(!loaded.dropped_torn_entry);
     }
@@ -453,26 +462,39 @@ mod tests {
         drop(s);
         let mut s = SqliteStorage::open(dir.path()).unwrap();
         let loaded = s.load().unwrap();
-        assert_eq!(loaded.snapshot, Some((2, b"state at 2".to_vec())));
+        assert_eq!(read(&loaded), Some((2, b"state at 2".to_vec())));
         assert_eq!(loaded.entries, vec![entry(3), entry(4)]);
-        s.trim(3).unwrap();
-        assert_eq!(s.stats().journal_entries, 1);
+        s.trim(2).unwrap();
+        assert_eq!(s.stats().journal_entries, 2);
         assert!(!dir
             .path()
             .join(format!("{SNAPSHOT_FILE_NAME}.tmp"))
             .exists());
 
-        // A damaged snapshot file stops startup, naming the file.
+        // A damaged snapshot file stops startup, naming the file: a bad
+        // checksum when it is decoded, a bad header or length at once.
         let path = dir.path().join(SNAPSHOT_FILE_NAME);
         let mut bytes = std::fs::read(&path).unwrap();
         *bytes.last_mut().unwrap() ^= 1;
         std::fs::write(&path, &bytes).unwrap();
         drop(s);
-        let e = SqliteStorage::open(dir.path()).unwrap().load().unwrap_err();
+        let loaded = SqliteStorage::open(dir.path()).unwrap().load().unwrap();
+        let e = loaded
+            .snapshot
+            .unwrap()
+            .decode(|r| {
+                let mut v = Vec::new();
+                r.read_to_end(&mut v).map_err(|e| e.to_string())
+            })
+            .unwrap_err();
         assert!(
-            e.0.contains(SNAPSHOT_FILE_NAME) && e.0.contains("checksum"),
+            e.contains(SNAPSHOT_FILE_NAME) && e.contains("checksum"),
             "{e}"
         );
+        bytes.pop();
+        std::fs::write(&path, &bytes).unwrap();
+        let e = SqliteStorage::open(dir.path()).unwrap().load().unwrap_err();
+        assert!(e.0.contains("length"), "{e}");
         std::fs::write(&path, b"RAMD").unwrap();
         let e = SqliteStorage::open(dir.path()).unwrap().load().unwrap_err();
         assert!(e.0.contains("no snapshot header"), "{e}");
