@@ -59,7 +59,7 @@ pub struct Organization {
     pub ous: BTreeMap<String, OrganizationalUnit>,
     /// Member account -> its direct parent (the root id or an OU id). The
     /// management account is a member too.
-    pub accounts: BTreeMap<String, String>,
+    pub accounts: imbl::OrdMap<String, String>,
 }
 
 impl Organization {
@@ -97,7 +97,7 @@ pub struct Orgs {
     /// Organizations, by id.
     by_id: BTreeMap<String, Organization>,
     /// Member account -> the id of its organization.
-    by_account: BTreeMap<String, String>,
+    by_account: imbl::OrdMap<String, String>,
 }
 
 impl Orgs {
@@ -268,7 +268,7 @@ pub fn create_organization(
         ),
         id: id.clone(),
         management_account: management.to_string(),
-        accounts: BTreeMap::from([(management.to_string(), root_id.clone())]),
+        accounts: imbl::OrdMap::unit(management.to_string(), root_id.clone()),
         root_id,
         sharing_enabled: false,
         ous: BTreeMap::new(),
@@ -550,7 +550,7 @@ mod tests {
         assert!(!o.sharing_enabled);
         assert_eq!(
             o.accounts,
-            BTreeMap::from([(MGMT.into(), o.root_id.clone())])
+            imbl::OrdMap::unit(MGMT.into(), o.root_id.clone())
         );
         assert_eq!(s.orgs.org_of(MGMT), Some(&o));
         assert_eq!(s.orgs.get(&o.id), Some(&o));

@@ -191,6 +191,24 @@ pub struct ResourceShare {
 }
 
 impl ResourceShare {
+    /// Makes the principal ids (keys and account principals) the ones
+    /// `interned` holds, adding those it lacks: after decoding a snapshot,
+    /// where every share got its own copies.
+    pub fn intern_principals(&mut self, interned: &mut std::collections::HashSet<Arc<str>>) {
+        self.principals.swap_keys(|id| match interned.get(id) {
+            Some(same) => Some(same.clone()),
+            None => {
+                interned.insert(id.clone());
+                None
+            }
+        });
+        for (id, p) in self.principals.iter_mut() {
+            if let Principal::Account(a) = &mut p.principal {
+                *a = id.clone();
+            }
+        }
+    }
+
     /// Whether the share can still change (not deleted).
     pub fn is_live(&self) -> bool {
         !matches!(self.status, ShareStatus::Deleting | ShareStatus::Deleted)
@@ -233,7 +251,7 @@ pub struct ShareIndex {
     pub by_permission: BTreeMap<(Arc<str>, Arc<str>), u32>,
     /// Per owner account: shares and live principal and resource
     /// associations, for quotas.
-    pub usage: BTreeMap<String, Usage>,
+    pub usage: imbl::OrdMap<String, Usage>,
 }
 
 /// What an account uses against its quotas.
@@ -270,14 +288,9 @@ impl ShareIndex {
     /// when some share has the principal: an account named in many shares
     /// is stored once.
     pub fn intern_principal(&self, id: &str) -> Arc<str> {
-        self.find_principal(id).unwrap_or_else(|| Arc::from(id))
-    }
-
-    /// The principal id as the index holds it, if some share has it.
-    fn find_principal(&self, id: &str) -> Option<Arc<str>> {
         match self.by_principal.range(first_of(id)..).next() {
-            Some((p, _)) if &**p == id => Some(p.clone()),
-            _ => None,
+            Some((p, _)) if &**p == id => p.clone(),
+            _ => Arc::from(id),
         }
     }
 
@@ -326,19 +339,12 @@ impl ShareIndex {
     }
 
     /// Recomputes the three sets from the shares (after loading a snapshot),
-    /// exactly as the `index_*` calls built them, and makes the shares'
-    /// principal keys share one allocation per principal again.
-    pub fn rebuild<'a>(&mut self, shares: impl Iterator<Item = &'a mut ResourceShare>) {
+    /// exactly as the `index_*` calls built them.
+    pub fn rebuild<'a>(&mut self, shares: impl Iterator<Item = &'a ResourceShare>) {
         self.by_principal.clear();
         self.by_resource.clear();
         self.by_permission.clear();
         for share in shares.filter(|s| s.is_live()) {
-            share.principals.swap_keys(|id| self.find_principal(id));
-            for (id, p) in share.principals.iter_mut() {
-                if let Principal::Account(a) = &mut p.principal {
-                    *a = id.clone();
-                }
-            }
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
                     self.by_principal.insert((id.clone(), share.arn.clone()));
@@ -416,7 +422,7 @@ pub fn owned<'a>(
         Bound::Included(a) if a >= prefix.as_str() => Bound::Included(a),
         _ => Bound::Included(prefix.as_str()),
     };
-    let range = state.shares.range::<str, _>((start, Bound::Unbounded));
+    let range = state.shares.range::<_, str>((start, Bound::Unbounded));
     range
         .take_while(move |(k, _)| k.starts_with(&prefix))
         .map(|(_, s)| &**s)

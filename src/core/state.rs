@@ -106,14 +106,15 @@ pub struct State {
     /// state (0 for none); snapshots carry it, so replay resumes after it.
     pub applied_seq: u64,
     /// Customer managed permissions (including CREATED_FROM_POLICY ones), by ARN.
-    pub permissions: BTreeMap<String, Permission>,
+    pub permissions: imbl::OrdMap<String, Permission>,
     /// Remembered client tokens.
     pub idempotency: idempotency::Store,
     /// Organizations, their OUs and member accounts.
     pub orgs: Orgs,
     /// Resource shares (including DELETED ones until purged), by ARN.
+    /// A persistent map: a snapshot copies it in O(1).
     #[serde(with = "shares_by_arn")]
-    pub shares: BTreeMap<Arc<str>, Arc<ResourceShare>>,
+    pub shares: imbl::OrdMap<Arc<str>, Arc<ResourceShare>>,
     /// Shares by principal, resource and permission; quota usage.
     pub index: ShareIndex,
     /// Invitations to shares.
@@ -138,10 +139,10 @@ impl State {
             tokens: TokenCodec::new(token_key),
             token_key,
             applied_seq: 0,
-            permissions: BTreeMap::new(),
+            permissions: imbl::OrdMap::new(),
             idempotency: idempotency::Store::default(),
             orgs: Orgs::default(),
-            shares: BTreeMap::new(),
+            shares: imbl::OrdMap::new(),
             index: ShareIndex::default(),
             invitations: Invitations::default(),
             timers: Timers::default(),
@@ -220,9 +221,7 @@ impl State {
         }
         state.config = config;
         state.tokens = TokenCodec::new(state.token_key);
-        state
-            .index
-            .rebuild(state.shares.values_mut().map(Arc::make_mut));
+        state.index.rebuild(state.shares.values().map(|s| &**s));
         Ok(state)
     }
 
@@ -243,7 +242,6 @@ impl State {
 /// Serde for the share map: the shares alone, in order; loading keys each
 /// by its own ARN (one allocation for both, and no ARN written twice).
 mod shares_by_arn {
-    use std::collections::BTreeMap;
     use std::fmt;
     use std::sync::Arc;
 
@@ -252,7 +250,7 @@ mod shares_by_arn {
 
     use crate::core::shares::ResourceShare;
 
-    type Shares = BTreeMap<Arc<str>, Arc<ResourceShare>>;
+    type Shares = imbl::OrdMap<Arc<str>, Arc<ResourceShare>>;
 
     pub fn serialize<S: Serializer>(shares: &Shares, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(shares.values())
@@ -267,7 +265,11 @@ mod shares_by_arn {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shares, A::Error> {
                 let mut shares = Shares::new();
-                while let Some(share) = seq.next_element::<ResourceShare>()? {
+                // Principal ids shared across shares, as they were before
+                // the snapshot.
+                let mut interned = std::collections::HashSet::new();
+                while let Some(mut share) = seq.next_element::<ResourceShare>()? {
+                    share.intern_principals(&mut interned);
                     shares.insert(share.arn.clone(), Arc::new(share));
                 }
                 Ok(shares)
