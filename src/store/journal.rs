@@ -38,6 +38,9 @@ pub trait JournalObserver: Send + Sync {
     fn stats(&self, stats: Stats);
 }
 
+/// Journal entries trimmed with each batch once a snapshot holds them.
+const TRIM_CHUNK: u64 = 2_000;
+
 enum Msg {
     Entry(Entry),
     /// Sync, snapshot, and stop.
@@ -119,20 +122,21 @@ impl Journal {
                     );
                     *in_flight = snap_tx.send(copy).is_ok();
                 };
-                // Trims the journal after a finished snapshot.
-                let finish_snapshot =
-                    |storage: &mut Box<dyn Storage>, result: Result<u64, StoreError>| -> Option<u64> {
-                        match result.and_then(|seq| storage.trim(seq).map(|_| seq)) {
-                            Ok(seq) => {
-                                tracing::debug!(seq, "snapshot durable; journal trimmed");
-                                Some(seq)
-                            }
-                            Err(e) => {
-                                tracing::error!(error = %e, "snapshot failed; the journal keeps growing");
-                                None
-                            }
+                // The entries a durable snapshot holds, to trim from the
+                // journal a chunk per batch.
+                let mut trim_through: Option<u64> = None;
+                let finish_snapshot = |result: Result<u64, StoreError>| -> Option<u64> {
+                    match result {
+                        Ok(seq) => {
+                            tracing::debug!(seq, "snapshot durable");
+                            Some(seq)
                         }
-                    };
+                        Err(e) => {
+                            tracing::error!(error = %e, "snapshot failed; the journal keeps growing");
+                            None
+                        }
+                    }
+                };
                 while let Ok(first) = rx.recv() {
                     let mut batch = Vec::new();
                     let mut close = None;
@@ -150,7 +154,18 @@ impl Journal {
                     if !failed && !batch.is_empty() {
                         let started = Instant::now();
                         let last = batch.last().map(|e| e.seq).unwrap_or(0);
-                        let result = storage.append(&batch).and_then(|_| storage.sync());
+                        let result = storage
+                            .append(&batch)
+                            .and_then(|_| match trim_through {
+                                Some(seq) => storage.trim(seq, TRIM_CHUNK).map(|done| {
+                                    if done {
+                                        tracing::debug!(seq, "journal trimmed");
+                                        trim_through = None;
+                                    }
+                                }),
+                                None => Ok(()),
+                            })
+                            .and_then(|_| storage.sync());
                         match result {
                             Ok(()) => {
                                 observer.fsync(started.elapsed().as_secs_f64(), batch.len());
@@ -167,7 +182,9 @@ impl Journal {
                     if !failed {
                         if let Ok(result) = done_rx.try_recv() {
                             in_flight = false;
-                            finish_snapshot(&mut storage, result);
+                            if let Some(seq) = finish_snapshot(result) {
+                                trim_through = Some(seq);
+                            }
                         }
                         if !in_flight && since_snapshot >= snapshot_every {
                             since_snapshot = 0;
@@ -179,14 +196,21 @@ impl Journal {
                         if !failed {
                             if in_flight {
                                 if let Ok(result) = done_rx.recv() {
-                                    finish_snapshot(&mut storage, result);
+                                    finish_snapshot(result);
                                 }
                             }
                             // The final snapshot: the next start reads it
                             // and no journal.
                             start_snapshot(&mut in_flight);
                             if let Ok(result) = done_rx.recv() {
-                                if let Some(seq) = finish_snapshot(&mut storage, result) {
+                                if let Some(seq) = finish_snapshot(result) {
+                                    let trimmed = (|| {
+                                        while !storage.trim(seq, u64::MAX)? {}
+                                        storage.sync()
+                                    })();
+                                    if let Err(e) = trimmed {
+                                        tracing::error!(error = %e, "cannot trim the journal");
+                                    }
                                     durable_tx.send_modify(|d| d.seq = d.seq.max(seq));
                                     tracing::info!(seq, "final snapshot written");
                                 }

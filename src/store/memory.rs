@@ -127,10 +127,18 @@ impl Storage for MemStorage {
         Box::new(self.clone())
     }
 
-    fn trim(&mut self, seq: u64) -> Result<(), StoreError> {
+    fn trim(&mut self, seq: u64, max_entries: u64) -> Result<bool, StoreError> {
         let mut disk = self.live()?;
-        disk.synced.retain(|e| e.seq > seq);
-        Ok(())
+        let mut left = max_entries;
+        disk.synced.retain(|e| {
+            if e.seq <= seq && left > 0 {
+                left -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        Ok(!disk.synced.iter().any(|e| e.seq <= seq))
     }
 
     fn stats(&self) -> Stats {

@@ -189,15 +189,19 @@ pub trait Storage: Send {
     fn sync(&mut self) -> Result<(), StoreError>;
     /// A writer of snapshots, for another thread.
     fn snapshot_writer(&self) -> Box<dyn SnapshotWriter>;
-    /// Drops the journal entries up to `seq` (a durable snapshot holds them).
-    fn trim(&mut self, seq: u64) -> Result<(), StoreError>;
+    /// Drops at most `max_entries` of the journal entries up to `seq` (a
+    /// durable snapshot holds them), as part of the writes the next `sync`
+    /// makes durable; true once none up to `seq` is left. The committer trims
+    /// a little with each batch, so a trim never holds up commits.
+    fn trim(&mut self, seq: u64, max_entries: u64) -> Result<bool, StoreError>;
     /// Syncs, durably replaces the snapshot with `state` (which includes
     /// every entry up to `seq`) and drops those entries from the journal.
     fn snapshot(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
         self.sync()?;
         self.snapshot_writer()
             .write(seq, &mut |w| w.write_all(state))?;
-        self.trim(seq)
+        while !self.trim(seq, u64::MAX)? {}
+        self.sync()
     }
     /// The journal's current size.
     fn stats(&self) -> Stats;

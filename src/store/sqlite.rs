@@ -360,24 +360,43 @@ impl Storage for SqliteStorage {
         Box::new(self.snapshot_file.clone())
     }
 
-    fn trim(&mut self, seq: u64) -> Result<(), StoreError> {
-        self.sync()?;
+    fn trim(&mut self, seq: u64, max_entries: u64) -> Result<bool, StoreError> {
+        if !self.in_transaction {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| self.err("cannot begin a transaction", e))?;
+            self.in_transaction = true;
+        }
+        let err = |s: &Self, e| s.err("cannot trim the journal", e);
+        let first: Option<i64> = self
+            .conn
+            .query_row("SELECT MIN(seq) FROM journal", [], |r| r.get(0))
+            .map_err(|e| err(self, e))?;
+        let Some(first) = first.map(|f| f as u64).filter(|f| *f <= seq) else {
+            self.conn
+                .execute("DELETE FROM snapshot WHERE seq <= ?1", params![seq as i64])
+                .map_err(|e| err(self, e))?;
+            return Ok(true);
+        };
+        // Entries are numbered without gaps, so a chunk is a seq range.
+        let last = seq.min(first.saturating_add(max_entries.max(1) - 1));
+        let (n, bytes): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM journal WHERE seq BETWEEN ?1 AND ?2",
+                params![first as i64, last as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| err(self, e))?;
         self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .and_then(|_| {
-                self.conn
-                    .execute("DELETE FROM journal WHERE seq <= ?1", params![seq as i64])
-            })
-            .and_then(|_| {
-                self.conn
-                    .execute("DELETE FROM snapshot WHERE seq <= ?1", params![seq as i64])
-            })
-            .and_then(|_| self.conn.execute_batch("COMMIT"))
-            .map_err(|e| {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                self.err("cannot trim the journal", e)
-            })?;
-        self.refresh_stats()
+            .execute(
+                "DELETE FROM journal WHERE seq BETWEEN ?1 AND ?2",
+                params![first as i64, last as i64],
+            )
+            .map_err(|e| err(self, e))?;
+        self.stats.journal_entries = self.stats.journal_entries.saturating_sub(n as u64);
+        self.stats.journal_bytes = self.stats.journal_bytes.saturating_sub(bytes as u64);
+        Ok(last == seq)
     }
 
     fn stats(&self) -> Stats {
@@ -459,13 +478,16 @@ mod tests {
         s.append(&[entry(4)]).unwrap();
         s.sync().unwrap();
         assert_eq!(s.stats().journal_entries, 4);
+        // Trimming goes in chunks, each part of the next sync.
+        assert!(!s.trim(2, 1).unwrap());
+        assert!(s.trim(2, 1).unwrap());
+        s.sync().unwrap();
+        assert_eq!(s.stats().journal_entries, 2);
         drop(s);
         let mut s = SqliteStorage::open(dir.path()).unwrap();
         let loaded = s.load().unwrap();
         assert_eq!(read(&loaded), Some((2, b"state at 2".to_vec())));
         assert_eq!(loaded.entries, vec![entry(3), entry(4)]);
-        s.trim(2).unwrap();
-        assert_eq!(s.stats().journal_entries, 2);
         assert!(!dir
             .path()
             .join(format!("{SNAPSHOT_FILE_NAME}.tmp"))
