@@ -117,7 +117,7 @@ impl ObjectCounts {
         ObjectCounts {
             permissions: state.permissions.len(),
             shares: state.shares.len(),
-            associations: state.index.by_resource.len() + state.index.by_principal.len(),
+            associations: state.index.associations(),
             invitations: state.invitations.by_arn.len(),
             organizations: state.orgs.iter().count(),
         }

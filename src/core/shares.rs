@@ -240,9 +240,14 @@ impl ResourceShare {
 /// kept, as it also counts shares.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareIndex {
-    /// (principal id, share ARN).
+    /// Principal id -> the share ARNs that have it, sorted. One entry per
+    /// principal (an account is named by many shares), so a receiver's
+    /// lookup is one short seek and its shares sit together.
     #[serde(skip)]
-    pub by_principal: BTreeSet<(Arc<str>, Arc<str>)>,
+    pub by_principal: BTreeMap<Arc<str>, Vec<Arc<str>>>,
+    /// How many (principal, share) pairs `by_principal` holds.
+    #[serde(skip)]
+    pub principal_pairs: usize,
     /// (resource ARN, share ARN).
     #[serde(skip)]
     pub by_resource: BTreeSet<(Arc<str>, Arc<str>)>,
@@ -288,23 +293,53 @@ impl ShareIndex {
     /// when some share has the principal: an account named in many shares
     /// is stored once.
     pub fn intern_principal(&self, id: &str) -> Arc<str> {
-        match self.by_principal.range(first_of(id)..).next() {
-            Some((p, _)) if &**p == id => p.clone(),
-            _ => Arc::from(id),
+        match self.by_principal.get_key_value(id) {
+            Some((p, _)) => p.clone(),
+            None => Arc::from(id),
+        }
+    }
+
+    /// Adds (principal, share); false if it was there.
+    fn insert_principal_pair(&mut self, id: &Arc<str>, share_arn: &Arc<str>) -> bool {
+        let shares = match self.by_principal.get_mut(&**id) {
+            Some(v) => v,
+            None => self.by_principal.entry(id.clone()).or_default(),
+        };
+        match shares.binary_search(share_arn) {
+            Ok(_) => false,
+            Err(at) => {
+                shares.insert(at, share_arn.clone());
+                self.principal_pairs += 1;
+                true
+            }
         }
     }
 
     pub fn index_principal(&mut self, owner: &str, share_arn: &Arc<str>, id: &Arc<str>) {
-        if self.by_principal.insert((id.clone(), share_arn.clone())) {
+        if self.insert_principal_pair(id, share_arn) {
             self.usage_mut(owner).principal_associations += 1;
         }
     }
 
     pub fn unindex_principal(&mut self, owner: &str, share_arn: &str, id: &str) {
-        if self.by_principal.remove(&pair(id, share_arn)) {
-            let u = self.usage_mut(owner);
-            u.principal_associations = u.principal_associations.saturating_sub(1);
+        let Some(shares) = self.by_principal.get_mut(id) else {
+            return;
+        };
+        let Ok(at) = shares.binary_search_by(|s| (**s).cmp(share_arn)) else {
+            return;
+        };
+        shares.remove(at);
+        if shares.is_empty() {
+            self.by_principal.remove(id);
         }
+        self.principal_pairs -= 1;
+        let u = self.usage_mut(owner);
+        u.principal_associations = u.principal_associations.saturating_sub(1);
+    }
+
+    /// Live (principal, share) and (resource, share) pairs.
+    pub fn associations(&self) -> usize {
+        self.principal_pairs + self.by_resource.len()
     }
 
     pub fn index_resource(&mut self, owner: &str, share_arn: &Arc<str>, arn: &Arc<str>) {
@@ -342,12 +377,13 @@ impl ShareIndex {
     /// exactly as the `index_*` calls built them.
     pub fn rebuild<'a>(&mut self, shares: impl Iterator<Item = &'a ResourceShare>) {
         self.by_principal.clear();
+        self.principal_pairs = 0;
         self.by_resource.clear();
         self.by_permission.clear();
         for share in shares.filter(|s| s.is_live()) {
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
-                    self.by_principal.insert((id.clone(), share.arn.clone()));
+                    self.insert_principal_pair(id, &share.arn);
                 }
             }
             for (arn, r) in share.resources.iter() {
@@ -364,9 +400,10 @@ impl ShareIndex {
     /// Every share ARN that has `principal_id` as a live principal.
     pub fn shares_of_principal<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.by_principal
-            .range(first_of(id)..)
-            .take_while(move |(p, _)| &**p == id)
-            .map(|(_, s)| &**s)
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|s| &**s)
     }
 
     /// Every (principal id, share ARN) whose principal id starts with `prefix`.
@@ -375,9 +412,12 @@ impl ShareIndex {
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.by_principal
-            .range(first_of(prefix)..)
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
             .take_while(move |(p, _)| p.starts_with(prefix))
-            .map(|(p, s)| (&**p, &**s))
+            .flat_map(|(p, shares)| shares.iter().map(move |s| (&**p, &**s)))
     }
 
     /// Every share ARN that holds `resource_arn` live.
