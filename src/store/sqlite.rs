@@ -88,6 +88,32 @@ impl SnapshotFile {
     }
 }
 
+/// Syncs a file every `PACE` bytes as it is written, so a large snapshot
+/// reaches the disk in steps rather than in one flush at the end, which
+/// would queue ahead of the journal's small fsyncs and stall commits.
+struct Paced {
+    file: std::fs::File,
+    unsynced: usize,
+}
+
+const PACE: usize = 32 << 20;
+
+impl Write for Paced {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.unsynced += n;
+        if self.unsynced >= PACE {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 impl SnapshotWriter for SnapshotFile {
     fn write(&mut self, seq: u64, encode: Encode<'_>) -> Result<(), StoreError> {
         let path = self.path();
@@ -104,7 +130,13 @@ impl SnapshotWriter for SnapshotFile {
         header.extend_from_slice(&[0; 12]);
         f.write_all(&header).map_err(|e| fail("write", e))?;
         let mut sink = Summing {
-            inner: std::io::BufWriter::with_capacity(1 << 20, f),
+            inner: std::io::BufWriter::with_capacity(
+                1 << 20,
+                Paced {
+                    file: f,
+                    unsynced: 0,
+                },
+            ),
             crc: crc32fast::Hasher::new(),
             len: 0,
         };
@@ -115,7 +147,8 @@ impl SnapshotWriter for SnapshotFile {
         let mut f = sink
             .inner
             .into_inner()
-            .map_err(|e| fail("write", e.into_error()))?;
+            .map_err(|e| fail("write", e.into_error()))?
+            .file;
         f.seek(SeekFrom::Start(16))
             .and_then(|_| f.write_all(&crc.to_le_bytes()))
             .and_then(|_| f.write_all(&len.to_le_bytes()))
