@@ -270,42 +270,15 @@ async fn an_online_backup_restores_every_write_made_before_it() {
     ];
     let ramd = RamdProcess::start_durable(live.to_str().unwrap(), &args);
     let channel = ramd.channel().await;
-    let create = |name: String| {
-        let mut ram = ResourceAccessManagerClient::new(channel.clone());
-        async move {
-            ram.create_permission(as_account(
-                ACCOUNTS[0],
-                pb::CreatePermissionRequest {
-                    name,
-                    resource_type: CMP_TYPE.into(),
-                    policy_template: TEMPLATE.into(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap();
-        }
-    };
     for i in 0..30 {
-        create(format!("before{i}")).await;
+        create_permission(channel.clone(), format!("before{i}")).await;
     }
     // Writes keep coming (and snapshots with them) while the copy is taken.
     let during = tokio::spawn({
         let channel = channel.clone();
         async move {
-            let mut ram = ResourceAccessManagerClient::new(channel);
             for i in 0..30 {
-                ram.create_permission(as_account(
-                    ACCOUNTS[0],
-                    pb::CreatePermissionRequest {
-                        name: format!("during{i}"),
-                        resource_type: CMP_TYPE.into(),
-                        policy_template: TEMPLATE.into(),
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap();
+                create_permission(channel.clone(), format!("during{i}")).await;
             }
         }
     });
@@ -331,4 +304,19 @@ async fn an_online_backup_restores_every_write_made_before_it() {
         .await
         .unwrap_or_else(|e| panic!("{arn} is in the backup: {e}"));
     }
+}
+
+async fn create_permission(channel: tonic::transport::Channel, name: String) {
+    pb::resource_access_manager_client::ResourceAccessManagerClient::new(channel)
+        .create_permission(as_account(
+            ACCOUNTS[0],
+            pb::CreatePermissionRequest {
+                name,
+                resource_type: CMP_TYPE.into(),
+                policy_template: TEMPLATE.into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
 }
