@@ -13,7 +13,7 @@
 //! - A share has at most one attached permission per resource type.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -248,74 +248,15 @@ pub struct ShareIndex {
     /// How many (principal, share) pairs `by_principal` holds.
     #[serde(skip)]
     pub principal_pairs: usize,
-    /// Resource ARN -> the shares holding it. Only ever looked up by exact
-    /// ARN, so a hash map: one probe instead of a seek through millions of
-    /// ordered pairs.
+    /// (resource ARN, share ARN).
     #[serde(skip)]
-    pub by_resource: HashMap<Arc<str>, Holders>,
-    /// How many (resource, share) pairs `by_resource` holds.
-    #[serde(skip)]
-    pub resource_pairs: usize,
+    pub by_resource: BTreeSet<(Arc<str>, Arc<str>)>,
     /// (permission ARN, share ARN) -> attached version.
     #[serde(skip)]
     pub by_permission: BTreeMap<(Arc<str>, Arc<str>), u32>,
     /// Per owner account: shares and live principal and resource
     /// associations, for quotas.
     pub usage: imbl::OrdMap<String, Usage>,
-}
-
-/// The shares holding one resource, in share ARN order: nearly always one,
-/// which takes no allocation of its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Holders {
-    One(Arc<str>),
-    Many(Vec<Arc<str>>),
-}
-
-impl Holders {
-    /// Adds a share; false if it was there.
-    fn insert(&mut self, share_arn: &Arc<str>) -> bool {
-        match self {
-            Holders::One(s) if s == share_arn => false,
-            Holders::One(s) => {
-                let mut all = vec![s.clone(), share_arn.clone()];
-                all.sort();
-                *self = Holders::Many(all);
-                true
-            }
-            Holders::Many(all) => match all.binary_search(share_arn) {
-                Ok(_) => false,
-                Err(at) => {
-                    all.insert(at, share_arn.clone());
-                    true
-                }
-            },
-        }
-    }
-
-    /// Removes a share; (whether it was there, whether none is left).
-    fn remove(&mut self, share_arn: &str) -> (bool, bool) {
-        match self {
-            Holders::One(s) => (**s == *share_arn, **s == *share_arn),
-            Holders::Many(all) => match all.binary_search_by(|s| (**s).cmp(share_arn)) {
-                Ok(at) => {
-                    all.remove(at);
-                    if all.len() == 1 {
-                        *self = Holders::One(all[0].clone());
-                    }
-                    (true, false)
-                }
-                Err(_) => (false, false),
-            },
-        }
-    }
-
-    pub fn iter(&self) -> std::slice::Iter<'_, Arc<str>> {
-        match self {
-            Holders::One(s) => std::slice::from_ref(s).iter(),
-            Holders::Many(all) => all.iter(),
-        }
-    }
 }
 
 /// What an account uses against its quotas.
@@ -398,39 +339,17 @@ impl ShareIndex {
 
     /// Live (principal, share) and (resource, share) pairs.
     pub fn associations(&self) -> usize {
-        self.principal_pairs + self.resource_pairs
-    }
-
-    /// Adds (resource, share); false if it was there.
-    fn insert_resource_pair(&mut self, arn: &Arc<str>, share_arn: &Arc<str>) -> bool {
-        let added = match self.by_resource.get_mut(&**arn) {
-            Some(holders) => holders.insert(share_arn),
-            None => {
-                self.by_resource
-                    .insert(arn.clone(), Holders::One(share_arn.clone()));
-                true
-            }
-        };
-        self.resource_pairs += usize::from(added);
-        added
+        self.principal_pairs + self.by_resource.len()
     }
 
     pub fn index_resource(&mut self, owner: &str, share_arn: &Arc<str>, arn: &Arc<str>) {
-        if self.insert_resource_pair(arn, share_arn) {
+        if self.by_resource.insert((arn.clone(), share_arn.clone())) {
             self.usage_mut(owner).resource_associations += 1;
         }
     }
 
     pub fn unindex_resource(&mut self, owner: &str, share_arn: &str, arn: &str) {
-        let Some(holders) = self.by_resource.get_mut(arn) else {
-            return;
-        };
-        let (removed, empty) = holders.remove(share_arn);
-        if empty {
-            self.by_resource.remove(arn);
-        }
-        if removed {
-            self.resource_pairs -= 1;
+        if self.by_resource.remove(&pair(arn, share_arn)) {
             let u = self.usage_mut(owner);
             u.resource_associations = u.resource_associations.saturating_sub(1);
         }
@@ -460,7 +379,6 @@ impl ShareIndex {
         self.by_principal.clear();
         self.principal_pairs = 0;
         self.by_resource.clear();
-        self.resource_pairs = 0;
         self.by_permission.clear();
         for share in shares.filter(|s| s.is_live()) {
             for (id, p) in share.principals.iter() {
@@ -470,7 +388,7 @@ impl ShareIndex {
             }
             for (arn, r) in share.resources.iter() {
                 if r.assoc.status.is_live() {
-                    self.insert_resource_pair(arn, &share.arn);
+                    self.by_resource.insert((arn.clone(), share.arn.clone()));
                 }
             }
             for p in share.permissions.values() {
@@ -505,10 +423,9 @@ impl ShareIndex {
     /// Every share ARN that holds `resource_arn` live.
     pub fn shares_of_resource<'a>(&'a self, arn: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.by_resource
-            .get(arn)
-            .into_iter()
-            .flat_map(Holders::iter)
-            .map(|s| &**s)
+            .range(first_of(arn)..)
+            .take_while(move |(r, _)| &**r == arn)
+            .map(|(_, s)| &**s)
     }
 
     /// (share ARN, version) of every share using `permission_arn`.

@@ -271,14 +271,14 @@ async fn an_online_backup_restores_every_write_made_before_it() {
     let ramd = RamdProcess::start_durable(live.to_str().unwrap(), &args);
     let channel = ramd.channel().await;
     for i in 0..30 {
-        create_permission(channel.clone(), format!("before{i}")).await;
+        create_permission_on(channel.clone(), format!("before{i}")).await;
     }
     // Writes keep coming (and snapshots with them) while the copy is taken.
     let during = tokio::spawn({
         let channel = channel.clone();
         async move {
             for i in 0..30 {
-                create_permission(channel.clone(), format!("during{i}")).await;
+                create_permission_on(channel.clone(), format!("during{i}")).await;
             }
         }
     });
@@ -306,7 +306,8 @@ async fn an_online_backup_restores_every_write_made_before_it() {
     }
 }
 
-async fn create_permission(channel: tonic::transport::Channel, name: String) {
+/// Creates a customer managed permission as the first account, over `channel`.
+async fn create_permission_on(channel: tonic::transport::Channel, name: String) {
     pb::resource_access_manager_client::ResourceAccessManagerClient::new(channel)
         .create_permission(as_account(
             ACCOUNTS[0],
