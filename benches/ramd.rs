@@ -178,17 +178,23 @@ impl Ramd {
             .unwrap_or_else(|_| Stdio::null())
     }
 
-    /// The longest time (s) in ramd's log lines containing `what`, and how
-    /// many there were.
-    fn longest(&self, what: &str) -> (f64, usize) {
+    /// From ramd's log: (count, longest seconds) of the snapshot copies
+    /// under the lock, and of the snapshots encoded and written.
+    fn snapshot_log(&self) -> ((usize, f64), (usize, f64)) {
         let log = std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default();
-        log.lines()
-            .filter(|l| l.contains(what))
-            .filter_map(|l| {
-                let at = l.find("seconds=")? + "seconds=".len();
-                l[at..].split_whitespace().next()?.parse::<f64>().ok()
-            })
-            .fold((0.0, 0), |(m, n), s| (if s > m { s } else { m }, n + 1))
+        let of = |what: &str| {
+            log.lines()
+                .filter(|l| l.contains(what))
+                .filter_map(|l| {
+                    let at = l.find("seconds=")? + "seconds=".len();
+                    l[at..].split_whitespace().next()?.parse::<f64>().ok()
+                })
+                .fold((0, 0.0), |(n, m): (usize, f64), s| (n + 1, m.max(s)))
+        };
+        (
+            of("state copied for a snapshot"),
+            of("snapshot encoded and written"),
+        )
     }
 
     /// Waits (up to a minute) until no snapshot is being written: the
@@ -196,10 +202,10 @@ impl Ramd {
     /// measured operation.
     async fn settle(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline
-            && self.longest("state copied for a snapshot").1
-                > self.longest("snapshot encoded and written").1
-        {
+        while Instant::now() < deadline && {
+            let ((copies, _), (writes, _)) = self.snapshot_log();
+            copies > writes
+        } {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -1175,8 +1181,7 @@ async fn main() {
         far + 1,
         later / first
     ));
-    let (copy, copies) = ramd.longest("state copied for a snapshot");
-    let (write, _) = ramd.longest("snapshot encoded and written");
+    let ((copies, copy), (_, write)) = ramd.snapshot_log();
     line(format!(
         "Snapshots so far: {copies}; the longest state copy under the read lock took {:.1} ms, the longest encode and write (beside commits) {write:.2} s.",
         copy * 1000.0

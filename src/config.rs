@@ -163,10 +163,3 @@ pub struct Config {
     #[arg(long, env = "RAMD_QUOTA_PENDING_INVITATIONS", default_value_t = 20)]
     pub quota_pending_invitations: usize,
 }
-
-impl Config {
-    /// A configuration with every default, for tests and embedding.
-    pub fn for_tests() -> Config {
-        Config::parse_from(["ramd", "--ephemeral", "--listen", "127.0.0.1:0"])
-    }
-}

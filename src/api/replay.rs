@@ -55,7 +55,7 @@ pub fn recover(config: CoreConfig, loaded: &Loaded, fresh_key: [u8; 32]) -> Resu
         state.applied_seq = entry.seq;
     }
     tracing::info!(
-        snapshot_bytes = loaded.snapshot.as_ref().map_or(0, |s| s.len()),
+        snapshot_bytes = loaded.snapshot.as_ref().map_or(0, |s| s.encoded_len()),
         snapshot_seconds = loaded_at,
         journal_entries = loaded.entries.len(),
         journal_seconds = started.elapsed().as_secs_f64() - loaded_at,

@@ -343,7 +343,7 @@ pub fn put_resource_policy(
         .take(200)
         .collect();
     let permission_arn = attached.arn.clone();
-    let mut share = ResourceShare {
+    let share = ResourceShare {
         arn: std::sync::Arc::from(share_arn.as_str()),
         name: format!("CreatedFromPolicy-{resource_id}"),
         owner: owner.clone(),
@@ -366,12 +366,7 @@ pub fn put_resource_policy(
         sources: Vec::new(),
     };
     let plan = crate::core::associations::plan_for_policy(state, &share, &entities)?;
-    state.index.usage.entry(owner.clone()).or_default().shares += 1;
-    for p in share.permissions.values() {
-        state.index.index_permission(&share.arn, p);
-    }
-    crate::core::associations::apply_associate(state, ctx, &mut share, plan);
-    state.shares.insert(share.arn.clone(), Arc::new(share));
+    crate::core::shares::add_share(state, ctx, share, plan);
     state.policies.insert(input.resource_arn, share_arn.clone());
     Ok(PutResourcePolicyOutput {
         resource_share_arn: share_arn,

@@ -291,24 +291,6 @@ impl Pager {
         (page, next)
     }
 
-    /// Like `finish`, for items already sorted by `key` in a slice: finds the
-    /// start with a binary search, then pages as `finish` does.
-    pub fn finish_sorted<T: Clone>(
-        self,
-        items: &[T],
-        key: impl Fn(&T) -> &str,
-    ) -> (Vec<T>, Option<String>) {
-        let start = match self.after() {
-            None => 0,
-            Some(after) => items.partition_point(|item| key(item) <= after),
-        };
-        let rest = &items[start..];
-        self.finish(
-            rest.iter()
-                .map(|item| (key(item).to_string(), item.clone())),
-        )
-    }
-
     /// The token for the page that starts after `key`.
     pub fn token_after(&self, key: &str) -> String {
         let scope = Scope {
@@ -557,14 +539,25 @@ mod tests {
         }
     }
 
+    /// Pages over sorted items from the cursor on, as the listings do.
+    fn page_of(p: Pager, items: &[String]) -> (Vec<String>, Option<String>) {
+        let after = p.after().map(str::to_string);
+        p.finish(
+            items
+                .iter()
+                .filter(|k| after.as_deref().is_none_or(|a| k.as_str() > a))
+                .map(|k| (k.clone(), k.clone())),
+        )
+    }
+
     #[test]
-    fn finish_sorted_uses_the_cursor() {
+    fn paging_resumes_after_the_cursor() {
         let items: Vec<String> = (0..10).map(|i| format!("k{i}")).collect();
         let mut seen = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let p = pager(token.as_deref(), Some(4)).unwrap();
-            let (page, next) = p.finish_sorted(&items, |s| s.as_str());
+            let (page, next) = page_of(p, &items);
             seen.extend(page);
             match next {
                 Some(next) => token = Some(next),
@@ -575,9 +568,7 @@ mod tests {
         // A cursor that falls between items (its item was deleted) still works.
         let p = pager(None, None).unwrap();
         let token = p.token_after("k35");
-        let (page, next) = pager(Some(&token), Some(2))
-            .unwrap()
-            .finish_sorted(&items, |s| s.as_str());
+        let (page, next) = page_of(pager(Some(&token), Some(2)).unwrap(), &items);
         assert_eq!(page, ["k4", "k5"]);
         assert!(next.is_some());
     }

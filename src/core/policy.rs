@@ -530,29 +530,6 @@ pub fn validate_parameter_values(
     Ok(())
 }
 
-/// Renders a stored template with parameter values for GetPermission, when
-/// the declarations are not at hand: a parameter given one value is rendered
-/// as a STRING (substituted in place), one given several as a STRING_LIST (a
-/// JSON array, spliced into an enclosing array). For IAM a single value and a
-/// one-element list mean the same; use [`render_template_typed`] to keep a
-/// one-value STRING_LIST an array. The values are not checked against the
-/// declarations here: call [`validate_parameter_values`] first.
-pub fn render_template(template: &str, values: &[(String, Vec<String>)]) -> Result<String> {
-    let params: Vec<TemplateParameterDecl> = values
-        .iter()
-        .map(|(name, vals)| TemplateParameterDecl {
-            name: name.clone(),
-            kind: if vals.len() == 1 {
-                TemplateParameterType::String
-            } else {
-                TemplateParameterType::StringList
-            },
-            description: None,
-        })
-        .collect();
-    render(template, &params, values)
-}
-
 /// Renders a stored template with parameter values, exactly per the
 /// declarations: a STRING parameter is substituted in place (in keys and
 /// values), a STRING_LIST parameter becomes a JSON array (spliced into an
@@ -1229,18 +1206,19 @@ mod tests {
         );
         let plain = r#"{"Effect":"Allow","Action":["ec2:RunInstances"]}"#;
         assert_eq!(render_template_typed(plain, &[], &[]).unwrap(), plain);
-        assert_eq!(render_template(plain, &[]).unwrap(), plain);
-        // Without declarations a one-value list renders as a single string.
+        assert_eq!(render(plain, &[], &[]).unwrap(), plain);
+        // A STRING substitutes in place, also inside an enclosing array.
         let values_one = vec![
             ("key".to_string(), vec!["team".to_string()]),
             ("teams".to_string(), vec!["blue".to_string()]),
         ];
         assert_eq!(
-            render_template(&stored, &values_one).unwrap(),
+            render_template_typed(&stored, &[string("key"), string("teams")], &values_one).unwrap(),
             r#"{"Effect":"Allow","Action":["ec2:RunInstances"],"Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue","aws:ResourceTag/env":["prod","blue"]},"StringLike":{"aws:PrincipalTag/x":"pre-team-*"}}}"#
         );
+        // Unchecked rendering and checked rendering agree on valid values.
         assert_eq!(
-            render_template(&stored, &values).unwrap(),
+            render(&stored, &params, &values).unwrap(),
             render_template_typed(&stored, &params, &values).unwrap()
         );
 

@@ -282,7 +282,7 @@ impl ShareIndex {
         self.usage.get(account).copied().unwrap_or_default()
     }
 
-    fn usage_mut(&mut self, owner: &str) -> &mut Usage {
+    pub fn usage_mut(&mut self, owner: &str) -> &mut Usage {
         if !self.usage.contains_key(owner) {
             self.usage.insert(owner.to_string(), Usage::default());
         }
@@ -708,7 +708,7 @@ pub fn create_resource_share(
     )
     .to_string();
     let arn: Arc<str> = Arc::from(arn);
-    let mut share = ResourceShare {
+    let share = ResourceShare {
         arn: arn.clone(),
         name: input.name,
         owner: ctx.account.clone(),
@@ -729,19 +729,25 @@ pub fn create_resource_share(
     // Validates every entity against the (empty) share and plans the change;
     // nothing in `state` changes until `apply`.
     let plan = associations::plan_associate(state, ctx, &share, &input.entities)?;
-    state
-        .index
-        .usage
-        .entry(ctx.account.clone())
-        .or_default()
-        .shares += 1;
+    Ok(ShareInfo::from(&*add_share(state, ctx, share, plan)))
+}
+
+/// Stores a new share: counts it against its owner's quota, indexes its
+/// permissions and carries out `plan` (made against the empty share).
+pub fn add_share(
+    state: &mut State,
+    ctx: &Ctx,
+    mut share: ResourceShare,
+    plan: associations::Plan,
+) -> Arc<ResourceShare> {
+    state.index.usage_mut(&share.owner).shares += 1;
     for p in share.permissions.values() {
-        state.index.index_permission(&arn, p);
+        state.index.index_permission(&share.arn, p);
     }
     associations::apply_associate(state, ctx, &mut share, plan);
-    let info = ShareInfo::from(&share);
-    state.shares.insert(share.arn.clone(), Arc::new(share));
-    Ok(info)
+    let share = Arc::new(share);
+    state.shares.insert(share.arn.clone(), share.clone());
+    share
 }
 
 /// Input of GetResourceShares.

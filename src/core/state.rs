@@ -187,7 +187,10 @@ impl State {
 
     /// Encodes the state for a snapshot.
     pub fn to_snapshot(&self) -> Vec<u8> {
-        postcard::to_stdvec(&(SNAPSHOT_FORMAT, self)).expect("the state always encodes")
+        let mut out = Vec::new();
+        self.write_snapshot(&mut out)
+            .expect("the state always encodes");
+        out
     }
 
     /// Streams the encoding of `to_snapshot` into `out`.

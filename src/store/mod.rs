@@ -56,16 +56,12 @@ pub enum SnapshotSource {
 }
 
 impl Snapshot {
-    /// The encoding's length.
-    pub fn len(&self) -> u64 {
+    /// The encoding's length in bytes.
+    pub fn encoded_len(&self) -> u64 {
         match &self.source {
             SnapshotSource::Bytes(b) => b.len() as u64,
             SnapshotSource::File { len, .. } => *len,
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Runs `decode` over the encoding; for a file, checks its length and
