@@ -1091,15 +1091,20 @@ async fn main() {
         .expect("start the no-op server");
     let noop_chans = channels(noop_port, args.connections).await;
 
-    line("| operation | ramd ops/s | p50 ms | p99 ms | p99.9 ms | errors | no-op ops/s | ramd / no-op |".into());
-    line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |".into());
+    line("| operation | ramd ops/s | p50 ms | p99 ms | p99.9 ms | errors | no-op ops/s | ramd / no-op | server CPU µs/call ramd / no-op |".into());
+    line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |".into());
+    let ramd_pid = ramd.child.id();
+    let noop_pid = noop.id();
     for (name, call) in &all {
         let c = call.clone();
+        let cpu = cpu_seconds(ramd_pid);
         let m = load(&chans, args.concurrency, args.seconds, move |w, n, ch| {
             c(w, n, ch)
         })
         .await;
+        let ramd_cpu = cpu_seconds(ramd_pid) - cpu;
         let c = call.clone();
+        let cpu = cpu_seconds(noop_pid);
         let base = load(
             &noop_chans,
             args.concurrency,
@@ -1107,15 +1112,18 @@ async fn main() {
             move |w, n, ch| c(w, n, ch),
         )
         .await;
+        let noop_cpu = cpu_seconds(noop_pid) - cpu;
         line(format!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} |",
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.1} / {:.1} |",
             m.throughput(),
             m.q_ms(0.5),
             m.q_ms(0.99),
             m.q_ms(0.999),
             m.errors,
             base.throughput(),
-            m.throughput() / base.throughput()
+            m.throughput() / base.throughput(),
+            ramd_cpu * 1e6 / (m.ok + m.errors).max(1) as f64,
+            noop_cpu * 1e6 / (base.ok + base.errors).max(1) as f64,
         ));
     }
     let _ = noop.kill();
@@ -1211,6 +1219,32 @@ async fn main() {
     }
 
     write_report(&args.out, &report);
+}
+
+/// CPU time (user and system) process `pid` has used so far, in seconds,
+/// from `/proc/<pid>/stat` (clock ticks of `getconf CLK_TCK`).
+fn cpu_seconds(pid: u32) -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let ticks = *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .unwrap_or(100.0)
+    });
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses: utime and
+    // stime are the 12th and 13th of them.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    fields.iter().sum::<f64>() / ticks
 }
 
 fn write_report(out: &std::path::Path, report: &str) {

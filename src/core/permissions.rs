@@ -483,9 +483,10 @@ pub fn create_permission(
 /// The customer managed permissions `account` owns, in ARN order.
 pub fn owned<'a>(state: &'a State, account: &str) -> impl Iterator<Item = &'a Permission> + 'a {
     let prefix = state.permission_arn(account, "");
-    state
+    let permissions = state
         .permissions
-        .range(prefix.clone()..)
+        .range_from(std::ops::Bound::Included(prefix.as_str()));
+    permissions
         .take_while(move |(k, _)| k.starts_with(&prefix))
         .map(|(_, p)| p)
 }
@@ -654,9 +655,8 @@ pub fn list_permissions(
         customer.extend(
             state
                 .permissions
-                .range((own_start, Bound::Unbounded))
-                .take_while(|(k, _)| k.starts_with(&own_prefix))
-                .map(|(k, p)| (k.as_str(), p)),
+                .with_prefix(&own_prefix, own_start.as_ref().map(String::as_str))
+                .map(|(k, p)| (&**k, p)),
         );
     }
     if want_shared {

