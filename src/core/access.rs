@@ -69,9 +69,9 @@ fn open(share: &ResourceShare) -> bool {
 /// prefix (`iam_prefix`).
 fn exact_ids<'a>(state: &'a State, account: &'a str) -> Vec<&'a str> {
     let mut ids = vec![account];
-    if let Some(org) = state.orgs.org_of(account) {
+    if let Some((org, ancestors)) = state.orgs.membership(account) {
         ids.push(org.arn.as_str());
-        for parent in state.orgs.ancestors(account) {
+        for parent in ancestors {
             if let Some(ou) = org.ous.get(parent) {
                 ids.push(ou.arn.as_str());
             }
@@ -138,7 +138,11 @@ pub fn visible_shares_from<'a>(
         Bound::Unbounded => true,
     };
     let mut candidates: Vec<(&'a str, Via<'a>)> = Vec::new();
+    // Each principal's list is sorted already: with one list (an account
+    // named only by its id, the common case) there is nothing to sort.
+    let mut lists = 0;
     for id in exact_ids(state, account) {
+        let before = candidates.len();
         candidates.extend(
             state
                 .index
@@ -146,6 +150,7 @@ pub fn visible_shares_from<'a>(
                 .filter(|arn| after_start(arn))
                 .map(|arn| (arn, Via::Id(id))),
         );
+        lists += usize::from(candidates.len() > before);
     }
     // IAM principal ids are borrowed from the prefix scan, so they are
     // checked here; accounts rarely have many.
@@ -157,10 +162,14 @@ pub fn visible_shares_from<'a>(
         if let Some((arn, share)) = state.shares.get_key_value(share_arn) {
             if grants(state, share, id, account) {
                 candidates.push((&**arn, Via::Reached(share)));
+                // Several IAM principals' shares interleave.
+                lists = 2;
             }
         }
     }
-    candidates.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    if lists > 1 {
+        candidates.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
     let mut candidates = candidates.into_iter().peekable();
     std::iter::from_fn(move || loop {
         let (arn, via) = candidates.next()?;

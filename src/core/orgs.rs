@@ -15,9 +15,12 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::core::arn::{is_account_id, is_organizational_unit_id, is_root_id};
 use crate::core::clock::Ctx;
+use crate::core::keyed::KeyedMap;
 use crate::core::state::State;
 use crate::error::{Error, Result};
 
@@ -59,7 +62,7 @@ pub struct Organization {
     pub ous: BTreeMap<String, OrganizationalUnit>,
     /// Member account -> its direct parent (the root id or an OU id). The
     /// management account is a member too.
-    pub accounts: imbl::OrdMap<String, String>,
+    pub accounts: KeyedMap<String>,
 }
 
 impl Organization {
@@ -97,10 +100,44 @@ pub struct Orgs {
     /// Organizations, by id.
     by_id: BTreeMap<String, Organization>,
     /// Member account -> the id of its organization.
-    by_account: imbl::OrdMap<String, String>,
+    by_account: KeyedMap<String>,
 }
 
 impl Orgs {
+    /// A copy for a snapshot: the account maps are copied in O(1).
+    pub fn snapshot_copy(&self) -> Orgs {
+        Orgs {
+            by_id: self
+                .by_id
+                .iter()
+                .map(|(id, org)| {
+                    let copy = Organization {
+                        accounts: org.accounts.snapshot_copy(),
+                        ous: org.ous.clone(),
+                        id: org.id.clone(),
+                        arn: org.arn.clone(),
+                        management_account: org.management_account.clone(),
+                        root_id: org.root_id.clone(),
+                        sharing_enabled: org.sharing_enabled,
+                    };
+                    (id.clone(), copy)
+                })
+                .collect(),
+            by_account: self.by_account.snapshot_copy(),
+        }
+    }
+
+    /// The account's organization and the ids of its parent and the
+    /// parent's ancestors up to the root (empty when not a member).
+    pub fn membership(&self, account: &str) -> Option<(&Organization, Vec<&str>)> {
+        let org = self.org_of(account)?;
+        let chain = match org.accounts.get(account) {
+            Some(parent) => org.chain(parent),
+            None => Vec::new(),
+        };
+        Some((org, chain))
+    }
+
     /// The organization `account` is a member of.
     pub fn org_of(&self, account: &str) -> Option<&Organization> {
         self.by_account
@@ -268,7 +305,9 @@ pub fn create_organization(
         ),
         id: id.clone(),
         management_account: management.to_string(),
-        accounts: imbl::OrdMap::unit(management.to_string(), root_id.clone()),
+        accounts: [(Arc::from(management), root_id.clone())]
+            .into_iter()
+            .collect(),
         root_id,
         sharing_enabled: false,
         ous: BTreeMap::new(),
@@ -432,8 +471,8 @@ pub fn describe_organization(
         organizational_units: org.ous.values().cloned().collect(),
         accounts: org
             .accounts
-            .iter()
-            .map(|(a, p)| (a.clone(), p.clone()))
+            .range_from(Bound::Unbounded)
+            .map(|(a, p)| (a.to_string(), p.clone()))
             .collect(),
         organization: org.clone(),
     })
@@ -548,10 +587,8 @@ mod tests {
         );
         assert_eq!(o.management_account, MGMT);
         assert!(!o.sharing_enabled);
-        assert_eq!(
-            o.accounts,
-            imbl::OrdMap::unit(MGMT.into(), o.root_id.clone())
-        );
+        assert_eq!(o.accounts.keys().map(|a| &**a).collect::<Vec<_>>(), [MGMT]);
+        assert_eq!(o.accounts[MGMT], o.root_id);
         assert_eq!(s.orgs.org_of(MGMT), Some(&o));
         assert_eq!(s.orgs.get(&o.id), Some(&o));
         assert_eq!(s.orgs.ancestors(MGMT), [o.root_id.as_str()]);

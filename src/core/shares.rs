@@ -13,7 +13,7 @@
 //! - A share has at most one attached permission per resource type.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -22,6 +22,7 @@ use crate::core::access;
 use crate::core::arn::{Principal, ResourceShareArn, SourceId};
 use crate::core::associations::{self, Entities};
 use crate::core::clock::Ctx;
+use crate::core::keyed::KeyedMap;
 use crate::core::page::join_key;
 use crate::core::permissions::{self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner};
 use crate::core::state::State;
@@ -164,7 +165,7 @@ pub struct AttachedPermission {
 }
 
 /// Resource shares by ARN.
-pub type Shares = crate::core::keyed::KeyedMap<Arc<ResourceShare>>;
+pub type Shares = KeyedMap<Arc<ResourceShare>>;
 
 /// A resource share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,9 +246,9 @@ impl ResourceShare {
 pub struct ShareIndex {
     /// Principal id -> the share ARNs that have it, sorted. One entry per
     /// principal (an account is named by many shares), so a receiver's
-    /// lookup is one short seek and its shares sit together.
+    /// lookup is one search by hash and its shares sit together.
     #[serde(skip)]
-    pub by_principal: BTreeMap<Arc<str>, Vec<Arc<str>>>,
+    pub by_principal: KeyedMap<Vec<Arc<str>>>,
     /// How many (principal, share) pairs `by_principal` holds.
     #[serde(skip)]
     pub principal_pairs: usize,
@@ -284,9 +285,7 @@ fn pair(key: &str, share_arn: &str) -> (Arc<str>, Arc<str>) {
 /// Fixed keys, so indexes built apart agree; an index is never persisted,
 /// so the function may change between builds.
 fn key_hash(key: &str) -> u64 {
-    use std::hash::BuildHasher;
-    std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-        .hash_one(key)
+    crate::core::keyed::arn_hash(key)
 }
 
 /// The empty string as a key: the lowest bound of a range.
@@ -324,10 +323,13 @@ impl ShareIndex {
 
     /// Adds (principal, share); false if it was there.
     fn insert_principal_pair(&mut self, id: &Arc<str>, share_arn: &Arc<str>) -> bool {
-        let shares = match self.by_principal.get_mut(&**id) {
-            Some(v) => v,
-            None => self.by_principal.entry(id.clone()).or_default(),
-        };
+        if !self.by_principal.contains_key(id) {
+            self.by_principal.insert(id.clone(), Vec::new());
+        }
+        let shares = self
+            .by_principal
+            .get_mut(id)
+            .expect("present or just inserted");
         match shares.binary_search(share_arn) {
             Ok(_) => false,
             Err(at) => {
@@ -406,22 +408,19 @@ impl ShareIndex {
     /// Recomputes the three sets from the shares (after loading a snapshot),
     /// exactly as the `index_*` calls built them.
     pub fn rebuild<'a>(&mut self, shares: impl Iterator<Item = &'a ResourceShare>) {
-        self.by_principal.clear();
         self.principal_pairs = 0;
         self.by_resource.clear();
         self.by_permission.clear();
+        // Principal lists are gathered apart and sorted once: shares come in
+        // any order, and sorted inserts into a long list would be quadratic.
+        let mut by_principal: HashMap<Arc<str>, Vec<Arc<str>>> = HashMap::new();
         for share in shares.filter(|s| s.is_live()) {
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
-                    // Sorted below: shares come in any order, and sorted
-                    // inserts into a long list would be quadratic.
-                    match self.by_principal.get_mut(&**id) {
-                        Some(v) => v.push(share.arn.clone()),
-                        None => {
-                            self.by_principal
-                                .insert(id.clone(), vec![share.arn.clone()]);
-                        }
-                    }
+                    by_principal
+                        .entry(id.clone())
+                        .or_default()
+                        .push(share.arn.clone());
                 }
             }
             for (arn, r) in share.resources.iter() {
@@ -434,11 +433,12 @@ impl ShareIndex {
                 self.index_permission(&share.arn, p);
             }
         }
-        for shares in self.by_principal.values_mut() {
+        for shares in by_principal.values_mut() {
             shares.sort_unstable();
             shares.dedup();
             self.principal_pairs += shares.len();
         }
+        self.by_principal = by_principal.into_iter().collect();
     }
 
     /// Every share ARN that has `principal_id` as a live principal.
@@ -456,11 +456,7 @@ impl ShareIndex {
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.by_principal
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            ))
-            .take_while(move |(p, _)| p.starts_with(prefix))
+            .with_prefix(prefix, std::ops::Bound::Unbounded)
             .flat_map(|(p, shares)| shares.iter().map(move |s| (&**p, &**s)))
     }
 
