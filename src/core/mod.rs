@@ -12,7 +12,6 @@ pub mod clock;
 pub mod created_from_policy;
 pub mod idempotency;
 pub mod invitations;
-pub mod keyed;
 pub mod orgs;
 pub mod page;
 pub mod permissions;

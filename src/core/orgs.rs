@@ -15,12 +15,9 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::ops::Bound;
-use std::sync::Arc;
 
 use crate::core::arn::{is_account_id, is_organizational_unit_id, is_root_id};
 use crate::core::clock::Ctx;
-use crate::core::keyed::KeyedMap;
 use crate::core::state::State;
 use crate::error::{Error, Result};
 
@@ -62,7 +59,7 @@ pub struct Organization {
     pub ous: BTreeMap<String, OrganizationalUnit>,
     /// Member account -> its direct parent (the root id or an OU id). The
     /// management account is a member too.
-    pub accounts: KeyedMap<String>,
+    pub accounts: imbl::OrdMap<String, String>,
 }
 
 impl Organization {
@@ -100,33 +97,10 @@ pub struct Orgs {
     /// Organizations, by id.
     by_id: BTreeMap<String, Organization>,
     /// Member account -> the id of its organization.
-    by_account: KeyedMap<String>,
+    by_account: imbl::OrdMap<String, String>,
 }
 
 impl Orgs {
-    /// A copy for a snapshot: the account maps are copied in O(1).
-    pub fn snapshot_copy(&self) -> Orgs {
-        Orgs {
-            by_id: self
-                .by_id
-                .iter()
-                .map(|(id, org)| {
-                    let copy = Organization {
-                        accounts: org.accounts.snapshot_copy(),
-                        ous: org.ous.clone(),
-                        id: org.id.clone(),
-                        arn: org.arn.clone(),
-                        management_account: org.management_account.clone(),
-                        root_id: org.root_id.clone(),
-                        sharing_enabled: org.sharing_enabled,
-                    };
-                    (id.clone(), copy)
-                })
-                .collect(),
-            by_account: self.by_account.snapshot_copy(),
-        }
-    }
-
     /// The account's organization and the ids of its parent and the
     /// parent's ancestors up to the root (empty when not a member).
     pub fn membership(&self, account: &str) -> Option<(&Organization, Vec<&str>)> {
@@ -305,9 +279,7 @@ pub fn create_organization(
         ),
         id: id.clone(),
         management_account: management.to_string(),
-        accounts: [(Arc::from(management), root_id.clone())]
-            .into_iter()
-            .collect(),
+        accounts: imbl::OrdMap::unit(management.to_string(), root_id.clone()),
         root_id,
         sharing_enabled: false,
         ous: BTreeMap::new(),
@@ -471,8 +443,8 @@ pub fn describe_organization(
         organizational_units: org.ous.values().cloned().collect(),
         accounts: org
             .accounts
-            .range_from(Bound::Unbounded)
-            .map(|(a, p)| (a.to_string(), p.clone()))
+            .iter()
+            .map(|(a, p)| (a.clone(), p.clone()))
             .collect(),
         organization: org.clone(),
     })
@@ -587,8 +559,10 @@ mod tests {
         );
         assert_eq!(o.management_account, MGMT);
         assert!(!o.sharing_enabled);
-        assert_eq!(o.accounts.keys().map(|a| &**a).collect::<Vec<_>>(), [MGMT]);
-        assert_eq!(o.accounts[MGMT], o.root_id);
+        assert_eq!(
+            o.accounts,
+            imbl::OrdMap::unit(MGMT.into(), o.root_id.clone())
+        );
         assert_eq!(s.orgs.org_of(MGMT), Some(&o));
         assert_eq!(s.orgs.get(&o.id), Some(&o));
         assert_eq!(s.orgs.ancestors(MGMT), [o.root_id.as_str()]);

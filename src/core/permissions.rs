@@ -483,10 +483,9 @@ pub fn create_permission(
 /// The customer managed permissions `account` owns, in ARN order.
 pub fn owned<'a>(state: &'a State, account: &str) -> impl Iterator<Item = &'a Permission> + 'a {
     let prefix = state.permission_arn(account, "");
-    let permissions = state
+    state
         .permissions
-        .range_from(std::ops::Bound::Included(prefix.as_str()));
-    permissions
+        .range(prefix.clone()..)
         .take_while(move |(k, _)| k.starts_with(&prefix))
         .map(|(_, p)| p)
 }
@@ -655,8 +654,9 @@ pub fn list_permissions(
         customer.extend(
             state
                 .permissions
-                .with_prefix(&own_prefix, own_start.as_ref().map(String::as_str))
-                .map(|(k, p)| (&**k, p)),
+                .range((own_start, Bound::Unbounded))
+                .take_while(|(k, _)| k.starts_with(&own_prefix))
+                .map(|(k, p)| (k.as_str(), p)),
         );
     }
     if want_shared {

@@ -7,17 +7,17 @@
 //! synchronous, and no lock is held across an `.await`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::idempotency;
 use crate::core::invitations::Invitations;
-use crate::core::keyed::KeyedMap;
 use crate::core::orgs::Orgs;
 use crate::core::page::TokenCodec;
 use crate::core::permissions::Permission;
 use crate::core::share_permissions::ReplaceWork;
-use crate::core::shares::{ShareIndex, Shares};
+use crate::core::shares::{ResourceShare, ShareIndex};
 use crate::core::timers::Timers;
 
 /// The version of the snapshot encoding; bump it when `State` changes shape.
@@ -106,15 +106,15 @@ pub struct State {
     /// state (0 for none); snapshots carry it, so replay resumes after it.
     pub applied_seq: u64,
     /// Customer managed permissions (including CREATED_FROM_POLICY ones), by ARN.
-    pub permissions: KeyedMap<Permission>,
+    pub permissions: imbl::OrdMap<String, Permission>,
     /// Remembered client tokens.
     pub idempotency: idempotency::Store,
     /// Organizations, their OUs and member accounts.
     pub orgs: Orgs,
     /// Resource shares (including DELETED ones until purged), by ARN.
-    /// Persistent: a snapshot copies it in O(1).
+    /// A persistent map: a snapshot copies it in O(1).
     #[serde(with = "shares_by_arn")]
-    pub shares: Shares,
+    pub shares: imbl::OrdMap<Arc<str>, Arc<ResourceShare>>,
     /// Shares by principal, resource and permission; quota usage.
     pub index: ShareIndex,
     /// Invitations to shares.
@@ -139,10 +139,10 @@ impl State {
             tokens: TokenCodec::new(token_key),
             token_key,
             applied_seq: 0,
-            permissions: KeyedMap::new(),
+            permissions: imbl::OrdMap::new(),
             idempotency: idempotency::Store::default(),
             orgs: Orgs::default(),
-            shares: Shares::new(),
+            shares: imbl::OrdMap::new(),
             index: ShareIndex::default(),
             invitations: Invitations::default(),
             timers: Timers::default(),
@@ -169,10 +169,10 @@ impl State {
             tokens: self.tokens.clone(),
             token_key: self.token_key,
             applied_seq: self.applied_seq,
-            permissions: self.permissions.snapshot_copy(),
+            permissions: self.permissions.clone(),
             idempotency: self.idempotency.clone(),
-            orgs: self.orgs.snapshot_copy(),
-            shares: self.shares.snapshot_copy(),
+            orgs: self.orgs.clone(),
+            shares: self.shares.clone(),
             index: ShareIndex {
                 usage: self.index.usage.clone(),
                 ..ShareIndex::default()
@@ -242,9 +242,8 @@ impl State {
     }
 }
 
-/// Serde for the share map: the shares alone, in the map's order; loading
-/// keys each by its own ARN (one allocation for both, and no ARN written
-/// twice).
+/// Serde for the share map: the shares alone, in order; loading keys each
+/// by its own ARN (one allocation for both, and no ARN written twice).
 mod shares_by_arn {
     use std::fmt;
     use std::sync::Arc;
@@ -252,7 +251,9 @@ mod shares_by_arn {
     use serde::de::{SeqAccess, Visitor};
     use serde::{Deserializer, Serializer};
 
-    use crate::core::shares::{ResourceShare, Shares};
+    use crate::core::shares::ResourceShare;
+
+    type Shares = imbl::OrdMap<Arc<str>, Arc<ResourceShare>>;
 
     pub fn serialize<S: Serializer>(shares: &Shares, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(shares.values())
@@ -266,15 +267,15 @@ mod shares_by_arn {
                 f.write_str("a sequence of resource shares")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shares, A::Error> {
-                let mut shares = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                let mut shares = Shares::new();
                 // Principal ids shared across shares, as they were before
                 // the snapshot.
                 let mut interned = std::collections::HashSet::new();
                 while let Some(mut share) = seq.next_element::<ResourceShare>()? {
                     share.intern_principals(&mut interned);
-                    shares.push((share.arn.clone(), Arc::new(share)));
+                    shares.insert(share.arn.clone(), Arc::new(share));
                 }
-                Ok(shares.into_iter().collect())
+                Ok(shares)
             }
         }
         d.deserialize_seq(SharesVisitor)

@@ -910,7 +910,7 @@ fn world() -> (State, Pool) {
         &strings(&[CMP_TYPE, "ec2:Subnet", "EC2:subnet", "glue:Catalog", "ec2"]),
     );
     pool.add(&["service_name"], &strings(&["ec2", "codebuild", "glue"]));
-    let mut permission_arns: Vec<String> = s.permissions.keys().map(|k| k.to_string()).collect();
+    let mut permission_arns: Vec<String> = s.permissions.keys().cloned().collect();
     permission_arns.extend([
         CODEBUILD_DEFAULT.into(),
         SUBNET_DEFAULT.into(),
