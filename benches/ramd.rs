@@ -60,6 +60,11 @@ struct Args {
     /// Seconds per measured operation.
     #[arg(long, default_value_t = 5.0)]
     seconds: f64,
+    /// Rounds per operation: ramd and the no-op server take turns, each
+    /// running `seconds / rounds` a round, so a slow spell of the machine
+    /// falls on both.
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
     /// Tiny sizes, for CI.
     #[arg(long)]
     smoke: bool,
@@ -261,9 +266,30 @@ struct Measured {
     errors: u64,
     elapsed: f64,
     hist: Histogram<u64>,
+    /// The call number the next run continues from.
+    next: u64,
 }
 
 impl Measured {
+    fn empty() -> Measured {
+        Measured {
+            ok: 0,
+            errors: 0,
+            elapsed: 0.0,
+            hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
+            next: 0,
+        }
+    }
+
+    /// Adds another run of the same operation.
+    fn add(&mut self, other: Measured) {
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        self.hist.add(other.hist).unwrap();
+        self.next = other.next;
+    }
+
     fn throughput(&self) -> f64 {
         self.ok as f64 / self.elapsed
     }
@@ -277,12 +303,7 @@ type ClientResult = (u64, u64, Histogram<u64>);
 
 /// Adds up the clients' results.
 async fn gather(tasks: Vec<tokio::task::JoinHandle<ClientResult>>, started: Instant) -> Measured {
-    let mut total = Measured {
-        ok: 0,
-        errors: 0,
-        elapsed: 0.0,
-        hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
-    };
+    let mut total = Measured::empty();
     for t in tasks {
         let (ok, errors, hist) = t.await.unwrap();
         total.ok += ok;
@@ -294,14 +315,20 @@ async fn gather(tasks: Vec<tokio::task::JoinHandle<ClientResult>>, started: Inst
 }
 
 /// Runs `call(worker, n, channel)` in a closed loop from every client for
-/// `seconds`.
-async fn load<F, Fut>(channels: &[Channel], per_channel: usize, seconds: f64, call: F) -> Measured
+/// `seconds`, numbering calls from `first`.
+async fn load<F, Fut>(
+    channels: &[Channel],
+    per_channel: usize,
+    seconds: f64,
+    first: u64,
+    call: F,
+) -> Measured
 where
     F: Fn(usize, u64, Channel) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<(), Status>> + Send,
 {
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
-    let counter = Arc::new(AtomicU64::new(0));
+    let counter = Arc::new(AtomicU64::new(first));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (c, channel) in channels.iter().enumerate() {
@@ -326,7 +353,9 @@ where
             }));
         }
     }
-    gather(tasks, started).await
+    let mut measured = gather(tasks, started).await;
+    measured.next = counter.load(Ordering::Relaxed);
+    measured
 }
 
 /// Runs `connections` keep-alive HTTP/1.1 clients against the AWS-protocol
@@ -1063,11 +1092,12 @@ async fn main() {
         ramd.rss_mib()
     ));
     line(format!(
-        "Load: {} connections x {} in flight = {} clients, {} s per operation, server and load generator on this machine.\n",
+        "Load: {} connections x {} in flight = {} clients, {} s per operation in {} rounds taking turns with the no-op server, server and load generator on this machine. Server CPU is user and system time of the server process over the operation's calls.\n",
         args.connections,
         args.concurrency,
         args.connections * args.concurrency,
-        args.seconds
+        args.seconds,
+        args.rounds.max(1)
     ));
 
     // No-op server with canned responses of the same sizes.
@@ -1095,24 +1125,36 @@ async fn main() {
     line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |".into());
     let ramd_pid = ramd.child.id();
     let noop_pid = noop.id();
+    let rounds = args.rounds.max(1);
     for (name, call) in &all {
-        let c = call.clone();
-        let cpu = cpu_seconds(ramd_pid);
-        let m = load(&chans, args.concurrency, args.seconds, move |w, n, ch| {
-            c(w, n, ch)
-        })
-        .await;
-        let ramd_cpu = cpu_seconds(ramd_pid) - cpu;
-        let c = call.clone();
-        let cpu = cpu_seconds(noop_pid);
-        let base = load(
-            &noop_chans,
-            args.concurrency,
-            args.seconds,
-            move |w, n, ch| c(w, n, ch),
-        )
-        .await;
-        let noop_cpu = cpu_seconds(noop_pid) - cpu;
+        let (mut m, mut base) = (Measured::empty(), Measured::empty());
+        let (mut ramd_cpu, mut noop_cpu) = (0.0, 0.0);
+        for _ in 0..rounds {
+            let c = call.clone();
+            let cpu = cpu_seconds(ramd_pid);
+            let round = load(
+                &chans,
+                args.concurrency,
+                args.seconds / f64::from(rounds),
+                m.next,
+                move |w, n, ch| c(w, n, ch),
+            )
+            .await;
+            ramd_cpu += cpu_seconds(ramd_pid) - cpu;
+            m.add(round);
+            let c = call.clone();
+            let cpu = cpu_seconds(noop_pid);
+            let round = load(
+                &noop_chans,
+                args.concurrency,
+                args.seconds / f64::from(rounds),
+                base.next,
+                move |w, n, ch| c(w, n, ch),
+            )
+            .await;
+            noop_cpu += cpu_seconds(noop_pid) - cpu;
+            base.add(round);
+        }
         line(format!(
             "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.1} / {:.1} |",
             m.throughput(),
