@@ -202,3 +202,134 @@ fn grants(state: &State, share: &ResourceShare, id: &str, account: &str) -> bool
             .get(id)
             .is_some_and(|pa| covers(state, share, pa, account))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::core::associations::Entities;
+    use crate::core::clock::Ctx;
+    use crate::core::orgs;
+    use crate::core::shares::{self, CreateResourceShareInput};
+    use crate::core::state::CoreConfig;
+
+    const OWNER: &str = "111122223333";
+    const MEMBER: &str = "444455556666";
+    const OTHER: &str = "777788889999";
+
+    fn ctx(account: &str, seed: u64) -> Ctx {
+        let t0 = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        Ctx::new(account, t0, seed)
+    }
+
+    /// MEMBER sits in an OU of OWNER's organization (sharing enabled).
+    /// Returns the state and the OU's ARN.
+    fn world() -> (State, String, String) {
+        let mut state = State::new(CoreConfig::default(), [7; 32]);
+        let org = orgs::create_organization(
+            &mut state,
+            &ctx(OWNER, 1),
+            orgs::CreateOrganizationInput {
+                management_account_id: OWNER.into(),
+            },
+        )
+        .unwrap();
+        let ou = orgs::create_organizational_unit(
+            &mut state,
+            &ctx(OWNER, 2),
+            orgs::CreateOrganizationalUnitInput {
+                parent_id: org.root_id.clone(),
+                name: "Engineering".into(),
+            },
+        )
+        .unwrap();
+        orgs::add_account(
+            &mut state,
+            &ctx(OWNER, 3),
+            orgs::AddAccountInput {
+                account_id: MEMBER.into(),
+                parent_id: ou.id.clone(),
+            },
+        )
+        .unwrap();
+        orgs::enable_sharing_with_aws_organization(&mut state, &ctx(OWNER, 4), ()).unwrap();
+        (state, org.arn, ou.arn)
+    }
+
+    fn share(state: &mut State, seed: u64, principal: &str) -> String {
+        shares::create_resource_share(
+            state,
+            &ctx(OWNER, seed),
+            CreateResourceShareInput {
+                name: format!("s{seed}"),
+                entities: Entities {
+                    resource_arns: Vec::new(),
+                    principals: vec![principal.to_string()],
+                    sources: Vec::new(),
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .arn
+    }
+
+    fn visible_from(state: &State, account: &str, start: Bound<&str>) -> Vec<String> {
+        visible_shares_from(state, account, start)
+            .map(|s| s.arn.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_receiver_sees_its_shares_in_arn_order_whichever_principal_names_it() {
+        let (mut state, org_arn, ou_arn) = world();
+        let role = format!("arn:aws:iam::{MEMBER}:role/reader");
+        let mut expected = Vec::new();
+        // Interleaved: each principal kind names several shares, so the
+        // lists from the index interleave in ARN order.
+        for seed in 0..12u64 {
+            let principal = match seed % 4 {
+                0 => MEMBER.to_string(),
+                1 => ou_arn.clone(),
+                2 => org_arn.clone(),
+                _ => role.clone(),
+            };
+            expected.push(share(&mut state, 100 + seed, &principal));
+        }
+        // Shares for someone else stay out.
+        share(&mut state, 200, OTHER);
+        // A share named twice (account and OU) comes once.
+        let both = share(&mut state, 201, MEMBER);
+        crate::core::associations::associate_resource_share(
+            &mut state,
+            &ctx(OWNER, 202),
+            crate::core::associations::ShareEntitiesInput {
+                resource_share_arn: both.clone(),
+                entities: Entities {
+                    resource_arns: Vec::new(),
+                    principals: vec![ou_arn.clone()],
+                    sources: Vec::new(),
+                },
+            },
+        )
+        .unwrap();
+        expected.push(both);
+        expected.sort();
+
+        assert_eq!(visible_from(&state, MEMBER, Bound::Unbounded), expected);
+        assert_eq!(
+            visible_from(&state, MEMBER, Bound::Excluded(&expected[4])),
+            expected[5..]
+        );
+        assert_eq!(
+            visible_from(&state, MEMBER, Bound::Included(&expected[4])),
+            expected[4..]
+        );
+        // Outside the organization, OTHER is invited and sees nothing until
+        // it accepts.
+        assert!(visible_from(&state, OTHER, Bound::Unbounded).is_empty());
+    }
+}
