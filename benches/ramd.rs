@@ -4,12 +4,13 @@
 //! data set (accounts in an organization with OUs, a customer managed
 //! permission per account, shares with resources and principals), then drives
 //! each measured operation from many concurrent connections for a fixed time
-//! and reports throughput and p50 / p99 / p99.9 latency. The same load then
+//! and reports throughput and p50 / p99 / p99.9 latency. The same load also
 //! runs against a no-op tonic server (this binary, re-started in a mode that
 //! answers every RPC with a canned response of the same size, captured from
-//! ramd), and the report gives ramd / no-op: the gap to the stack's own
-//! limit. Scale checks follow: resident memory, the cost of the first and a
-//! far page, and restart time to SERVING.
+//! ramd), taking turns with ramd in `--rounds` rounds, and the report gives
+//! ramd / no-op (the gap to the stack's own limit) and each server's CPU time
+//! per call. Scale checks follow: resident memory, the cost of the first and
+//! a far page, and restart time to SERVING.
 //!
 //! `--smoke` runs everything at a tiny size (CI); numbers are reported, not
 //! asserted.
