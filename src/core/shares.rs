@@ -805,19 +805,29 @@ pub fn get_resource_shares(
     );
     let pager = input.page.start(state, ctx, "GetResourceShares", &query)?;
     let after = pager.after().map(str::to_string);
-    let named: std::collections::BTreeSet<&str> = input
-        .resource_share_arns
-        .iter()
-        .map(String::as_str)
-        .collect();
+    // Named shares are looked up, once each, not searched for: every one
+    // must be the caller's (SELF) or reach it (OTHER-ACCOUNTS), the first
+    // that is not (in request order) is the error, and they are listed in
+    // ARN order.
+    let mut named: BTreeMap<&str, &ResourceShare> = BTreeMap::new();
+    for arn in &input.resource_share_arns {
+        let share = state
+            .shares
+            .get(arn.as_str())
+            .map(|s| &**s)
+            .filter(|s| match owner {
+                ResourceOwner::SelfAccount => s.owner == ctx.account,
+                ResourceOwner::OtherAccounts => access::reaches(state, s, &ctx.account),
+            })
+            .ok_or_else(|| share_not_found(arn))?;
+        named.insert(arn.as_str(), share);
+    }
     let candidates: Box<dyn Iterator<Item = &ResourceShare>> = match owner {
-        // Named shares are looked up, not searched for.
         _ if !named.is_empty() => Box::new(
             named
-                .iter()
-                .copied()
-                .filter(|a| after.as_deref().is_none_or(|x| *a > x))
-                .filter_map(|a| state.shares.get(a).map(|s| &**s)),
+                .into_iter()
+                .filter(|(a, _)| after.as_deref().is_none_or(|x| *a > x))
+                .map(|(_, s)| s),
         ),
         ResourceOwner::SelfAccount => Box::new(owned(
             state,
@@ -833,25 +843,10 @@ pub fn get_resource_shares(
                 .filter_map(|a| state.shares.get(a.as_str()).map(|s| &**s)),
         ),
     };
-    if !input.resource_share_arns.is_empty() {
-        for arn in &input.resource_share_arns {
-            let known = state.shares.get(arn.as_str()).is_some_and(|s| match owner {
-                ResourceOwner::SelfAccount => s.owner == ctx.account,
-                ResourceOwner::OtherAccounts => access::reaches(state, s, &ctx.account),
-            });
-            if !known {
-                return Err(share_not_found(arn));
-            }
-        }
-    }
     let permission_version = input
         .permission_version
         .map(|v| u32::try_from(v).unwrap_or(0));
     let items = candidates
-        .filter(|s| {
-            input.resource_share_arns.is_empty()
-                || input.resource_share_arns.iter().any(|a| **a == *s.arn)
-        })
         .filter(|s| input.status.is_none_or(|st| s.status == st))
         .filter(|s| input.name.as_deref().is_none_or(|n| s.name == n))
         .filter(|s| {
