@@ -269,6 +269,8 @@ struct Measured {
     hist: Histogram<u64>,
     /// The call number the next run continues from.
     next: u64,
+    /// CPU seconds the server process spent over the run (when measured).
+    cpu: f64,
 }
 
 impl Measured {
@@ -279,6 +281,7 @@ impl Measured {
             elapsed: 0.0,
             hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
             next: 0,
+            cpu: 0.0,
         }
     }
 
@@ -289,6 +292,12 @@ impl Measured {
         self.elapsed += other.elapsed;
         self.hist.add(other.hist).unwrap();
         self.next = other.next;
+        self.cpu += other.cpu;
+    }
+
+    /// The server's CPU time per call, in µs.
+    fn cpu_us_per_call(&self) -> f64 {
+        self.cpu * 1e6 / (self.ok + self.errors).max(1) as f64
     }
 
     fn throughput(&self) -> f64 {
@@ -357,6 +366,31 @@ where
     let mut measured = gather(tasks, started).await;
     measured.next = counter.load(Ordering::Relaxed);
     measured
+}
+
+/// One round of `call` against the server process `pid` (reached over
+/// `channels`), added to `into` with the CPU time the server spent; call
+/// numbers continue from `into`.
+async fn run_round(
+    channels: &[Channel],
+    per_channel: usize,
+    seconds: f64,
+    pid: u32,
+    call: &Call,
+    into: &mut Measured,
+) {
+    let c = call.clone();
+    let cpu = cpu_seconds(pid);
+    let mut round = load(
+        channels,
+        per_channel,
+        seconds,
+        into.next,
+        move |w, n, ch| c(w, n, ch),
+    )
+    .await;
+    round.cpu = cpu_seconds(pid) - cpu;
+    into.add(round);
 }
 
 /// Runs `connections` keep-alive HTTP/1.1 clients against the AWS-protocol
@@ -1127,34 +1161,28 @@ async fn main() {
     let ramd_pid = ramd.child.id();
     let noop_pid = noop.id();
     let rounds = args.rounds.max(1);
+    let round_seconds = args.seconds / f64::from(rounds);
     for (name, call) in &all {
         let (mut m, mut base) = (Measured::empty(), Measured::empty());
-        let (mut ramd_cpu, mut noop_cpu) = (0.0, 0.0);
         for _ in 0..rounds {
-            let c = call.clone();
-            let cpu = cpu_seconds(ramd_pid);
-            let round = load(
+            run_round(
                 &chans,
                 args.concurrency,
-                args.seconds / f64::from(rounds),
-                m.next,
-                move |w, n, ch| c(w, n, ch),
+                round_seconds,
+                ramd_pid,
+                call,
+                &mut m,
             )
             .await;
-            ramd_cpu += cpu_seconds(ramd_pid) - cpu;
-            m.add(round);
-            let c = call.clone();
-            let cpu = cpu_seconds(noop_pid);
-            let round = load(
+            run_round(
                 &noop_chans,
                 args.concurrency,
-                args.seconds / f64::from(rounds),
-                base.next,
-                move |w, n, ch| c(w, n, ch),
+                round_seconds,
+                noop_pid,
+                call,
+                &mut base,
             )
             .await;
-            noop_cpu += cpu_seconds(noop_pid) - cpu;
-            base.add(round);
         }
         line(format!(
             "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.1} / {:.1} |",
@@ -1165,8 +1193,8 @@ async fn main() {
             m.errors,
             base.throughput(),
             m.throughput() / base.throughput(),
-            ramd_cpu * 1e6 / (m.ok + m.errors).max(1) as f64,
-            noop_cpu * 1e6 / (base.ok + base.errors).max(1) as f64,
+            m.cpu_us_per_call(),
+            base.cpu_us_per_call(),
         ));
     }
     let _ = noop.kill();

@@ -11,7 +11,6 @@
 //! - an OU of that organization that contains the account (directly or
 //!   through nested OUs), under the same conditions.
 
-use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use crate::core::arn::Principal;
@@ -106,11 +105,12 @@ pub fn reaches(state: &State, share: &ResourceShare, account: &str) -> bool {
 }
 
 /// Every share owned by another account that `account` can see, in ARN
-/// order (the ARNs of [`visible_shares_from`]).
-pub fn visible_shares(state: &State, account: &str) -> BTreeSet<String> {
+/// order ([`visible_shares_from`] the start).
+pub fn visible_shares<'a>(
+    state: &'a State,
+    account: &'a str,
+) -> impl Iterator<Item = &'a ResourceShare> + 'a {
     visible_shares_from(state, account, Bound::Unbounded)
-        .map(|s| s.arn.to_string())
-        .collect()
 }
 
 /// How a candidate share was found.
@@ -205,57 +205,24 @@ fn grants(state: &State, share: &ResourceShare, id: &str, account: &str) -> bool
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, Utc};
-
     use super::*;
     use crate::core::associations::Entities;
     use crate::core::clock::Ctx;
-    use crate::core::orgs;
     use crate::core::shares::{self, CreateResourceShareInput};
-    use crate::core::state::CoreConfig;
+    use crate::core::testing;
 
     const OWNER: &str = "111122223333";
     const MEMBER: &str = "444455556666";
     const OTHER: &str = "777788889999";
 
     fn ctx(account: &str, seed: u64) -> Ctx {
-        let t0 = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        Ctx::new(account, t0, seed)
+        Ctx::new(account, testing::t0(), seed)
     }
 
     /// MEMBER sits in an OU of OWNER's organization (sharing enabled).
-    /// Returns the state and the OU's ARN.
+    /// Returns the state, the organization's ARN and the OU's ARN.
     fn world() -> (State, String, String) {
-        let mut state = State::new(CoreConfig::default(), [7; 32]);
-        let org = orgs::create_organization(
-            &mut state,
-            &ctx(OWNER, 1),
-            orgs::CreateOrganizationInput {
-                management_account_id: OWNER.into(),
-            },
-        )
-        .unwrap();
-        let ou = orgs::create_organizational_unit(
-            &mut state,
-            &ctx(OWNER, 2),
-            orgs::CreateOrganizationalUnitInput {
-                parent_id: org.root_id.clone(),
-                name: "Engineering".into(),
-            },
-        )
-        .unwrap();
-        orgs::add_account(
-            &mut state,
-            &ctx(OWNER, 3),
-            orgs::AddAccountInput {
-                account_id: MEMBER.into(),
-                parent_id: ou.id.clone(),
-            },
-        )
-        .unwrap();
-        orgs::enable_sharing_with_aws_organization(&mut state, &ctx(OWNER, 4), ()).unwrap();
+        let (state, org, ou) = testing::org_with_member(OWNER, MEMBER);
         (state, org.arn, ou.arn)
     }
 

@@ -436,8 +436,8 @@ pub fn list_pending_invitation_resources(
         });
     };
     let after = pager.after().map(str::to_string);
-    let items = resources::rows_of_share(share, after.as_deref(), input.scope, None, &[])
-        .map(|r| (r.arn.clone(), r));
-    let (items, next_token) = pager.finish(items);
+    let rows = resources::resource_rows(share, after.as_deref(), input.scope, None, &[]);
+    let (rows, next_token) = pager.finish_keyed(rows, |r| r.arn.to_string());
+    let items = rows.iter().map(resources::ResourceRow::info).collect();
     Ok(Page { items, next_token })
 }

@@ -25,6 +25,8 @@ pub mod shares;
 pub mod state;
 pub mod tagging;
 pub mod tags;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod timers;
 pub mod vecmap;
 

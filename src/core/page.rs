@@ -261,18 +261,8 @@ impl Pager {
     where
         K: AsRef<str>,
     {
-        let mut items = items.into_iter();
-        let mut page = Vec::with_capacity(self.limit.min(64));
-        let mut last_key = None;
-        for (key, item) in items.by_ref().take(self.limit) {
-            page.push(item);
-            last_key = Some(key);
-        }
-        let next = match (last_key, items.next()) {
-            (Some(key), Some(_)) => Some(self.token_after(key.as_ref())),
-            _ => None,
-        };
-        (page, next)
+        let (page, next) = self.finish_keyed(items, |(key, _)| key.as_ref().to_string());
+        (page.into_iter().map(|(_, item)| item).collect(), next)
     }
 
     /// Like `finish`, with the key computed by `key` and only for the last

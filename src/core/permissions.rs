@@ -356,10 +356,7 @@ pub fn shared_with(state: &State, arn: &str, account: &str) -> bool {
 /// `account` can see, by ARN.
 fn shared_with_account<'a>(state: &'a State, account: &str) -> BTreeMap<&'a str, &'a Permission> {
     let mut out = BTreeMap::new();
-    for share_arn in access::visible_shares(state, account) {
-        let Some(share) = state.shares.get(share_arn.as_str()) else {
-            continue;
-        };
+    for share in access::visible_shares(state, account) {
         for a in share.permissions.values() {
             if let Some(p) = state.permissions.get(&a.arn) {
                 if p.owner != account {

@@ -533,7 +533,6 @@ fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, Utc};
     use serde_json::json;
 
     use super::*;
@@ -544,7 +543,6 @@ mod tests {
     use crate::core::permissions::{self, CreatePermissionInput};
     use crate::core::policy::{TemplateParameterDecl, TemplateParameterType};
     use crate::core::shares::{self, CreateResourceShareInput, DeleteResourceShareInput};
-    use crate::core::state::CoreConfig;
 
     /// The management account of the organization; owns every share.
     const OWNER: &str = "111122223333";
@@ -559,10 +557,7 @@ mod tests {
     const SERVICE: &str = "backup.amazonaws.com";
 
     fn ctx(account: &str, seed: u64) -> Ctx {
-        let t0 = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        Ctx::new(account, t0, seed)
+        Ctx::new(account, crate::core::testing::t0(), seed)
     }
 
     /// A state with an organization (OWNER manages it, sharing enabled), an
@@ -576,36 +571,16 @@ mod tests {
 
     impl World {
         fn new() -> World {
-            let mut state = State::new(CoreConfig::default(), [7; 32]);
-            let org = orgs::create_organization(
+            let (mut state, org, ou) = crate::core::testing::org_with_member(OWNER, MEMBER);
+            orgs::add_account(
                 &mut state,
-                &ctx(OWNER, 1),
-                orgs::CreateOrganizationInput {
-                    management_account_id: OWNER.into(),
-                },
-            )
-            .unwrap();
-            let ou = orgs::create_organizational_unit(
-                &mut state,
-                &ctx(OWNER, 2),
-                orgs::CreateOrganizationalUnitInput {
+                &ctx(OWNER, 3),
+                orgs::AddAccountInput {
+                    account_id: MEMBER2.into(),
                     parent_id: org.root_id.clone(),
-                    name: "Engineering".into(),
                 },
             )
             .unwrap();
-            for (account, parent) in [(MEMBER, &ou.id), (MEMBER2, &org.root_id)] {
-                orgs::add_account(
-                    &mut state,
-                    &ctx(OWNER, 3),
-                    orgs::AddAccountInput {
-                        account_id: account.into(),
-                        parent_id: parent.clone(),
-                    },
-                )
-                .unwrap();
-            }
-            orgs::enable_sharing_with_aws_organization(&mut state, &ctx(OWNER, 4), ()).unwrap();
             World {
                 state,
                 org,

@@ -72,19 +72,8 @@ impl ResourceRow<'_> {
 }
 
 /// The ASSOCIATED resources of a share, in ARN order after `after`,
-/// filtered by scope, type and ARNs.
-pub fn rows_of_share<'a>(
-    share: &'a ResourceShare,
-    after: Option<&'a str>,
-    scope: RegionScopeFilter,
-    resource_type: Option<&'a str>,
-    arns: &'a [String],
-) -> impl Iterator<Item = ResourceInfo> + 'a {
-    resource_rows(share, after, scope, resource_type, arns).map(|r| r.info())
-}
-
-/// Like [`rows_of_share`], borrowing: rows are only copied out once they
-/// are on the page.
+/// filtered by scope, type and ARNs; borrowed, so rows are only copied out
+/// ([`ResourceRow::info`]) once they are on the page.
 pub fn resource_rows<'a>(
     share: &'a ResourceShare,
     after: Option<&'a str>,

@@ -836,12 +836,13 @@ pub fn get_resource_shares(
                 .as_deref()
                 .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
         )),
-        ResourceOwner::OtherAccounts => Box::new(
-            access::visible_shares(state, &ctx.account)
-                .into_iter()
-                .filter(|a| after.as_deref().is_none_or(|x| a.as_str() > x))
-                .filter_map(|a| state.shares.get(a.as_str()).map(|s| &**s)),
-        ),
+        ResourceOwner::OtherAccounts => Box::new(access::visible_shares_from(
+            state,
+            &ctx.account,
+            after
+                .as_deref()
+                .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
+        )),
     };
     let permission_version = input
         .permission_version
@@ -941,47 +942,60 @@ pub fn delete_resource_share(
 /// Deletes a share: ends every association, withdraws pending invitations,
 /// marks it DELETED and schedules its purge.
 pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
-    let Some(mut share) = state.shares.remove(arn).map(Arc::unwrap_or_clone) else {
-        return;
-    };
-    let owner = share.owner.clone();
-    let ended = Some("The resource share was deleted.".to_string());
-    for (id, p) in share.principals.iter_mut() {
-        if p.assoc.status.is_live() {
-            state.index.unindex_principal(&owner, arn, id);
-            p.assoc
-                .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+    change_share(state, arn, |state, share| {
+        let owner = share.owner.clone();
+        let ended = Some("The resource share was deleted.".to_string());
+        for (id, p) in share.principals.iter_mut() {
+            if p.assoc.status.is_live() {
+                state.index.unindex_principal(&owner, arn, id);
+                p.assoc
+                    .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+            }
+            if let Some(inv) = p.invitation.take() {
+                crate::core::invitations::withdraw(state, &inv);
+            }
         }
-        if let Some(inv) = p.invitation.take() {
-            crate::core::invitations::withdraw(state, &inv);
+        for (r, a) in share.resources.iter_mut() {
+            if a.assoc.status.is_live() {
+                state.index.unindex_resource(&owner, arn, r);
+                a.assoc
+                    .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+            }
         }
-    }
-    for (r, a) in share.resources.iter_mut() {
-        if a.assoc.status.is_live() {
-            state.index.unindex_resource(&owner, arn, r);
-            a.assoc
-                .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+        for s in share.sources.values_mut() {
+            if s.assoc.status.is_live() {
+                s.assoc
+                    .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+            }
         }
-    }
-    for s in share.sources.values_mut() {
-        if s.assoc.status.is_live() {
-            s.assoc
-                .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
+        for p in share.permissions.values() {
+            state.index.unindex_permission(arn, p);
         }
-    }
-    for p in share.permissions.values() {
-        state.index.unindex_permission(arn, p);
-    }
-    if let Some(u) = state.index.usage.get_mut(&owner) {
-        u.shares = u.shares.saturating_sub(1);
-    }
-    share.status = ShareStatus::Deleted;
-    share.last_updated_time = ctx.now;
-    state.timers.schedule(
-        ctx.now + Duration::hours(DELETED_RETENTION_HOURS),
-        crate::core::timers::Timer::PurgeShare(arn.to_string()),
-    );
+        if let Some(u) = state.index.usage.get_mut(&owner) {
+            u.shares = u.shares.saturating_sub(1);
+        }
+        share.status = ShareStatus::Deleted;
+        share.last_updated_time = ctx.now;
+        state.timers.schedule(
+            ctx.now + Duration::hours(DELETED_RETENTION_HOURS),
+            crate::core::timers::Timer::PurgeShare(arn.to_string()),
+        );
+    });
+}
+
+/// Runs `change` on the share `arn` taken out of the state, so that it can
+/// change the share and the rest of the state (indexes, invitations, timers)
+/// together, then puts the share back; `None` when there is no such share.
+/// While `change` runs, the share is not in `state.shares`.
+pub fn change_share<R>(
+    state: &mut State,
+    arn: &str,
+    change: impl FnOnce(&mut State, &mut ResourceShare) -> R,
+) -> Option<R> {
+    let mut share = state.shares.remove(arn).map(Arc::unwrap_or_clone)?;
+    let out = change(state, &mut share);
     state.shares.insert(share.arn.clone(), Arc::new(share));
+    Some(out)
 }
 
 /// Removes a deleted share for good (its retention is over).
@@ -991,7 +1005,7 @@ pub fn purge(state: &mut State, arn: &str) {
         .get(arn)
         .is_some_and(|s| s.status == ShareStatus::Deleted)
     {
-        state.shares.remove(arn).map(Arc::unwrap_or_clone);
+        state.shares.remove(arn);
     }
 }
 

@@ -45,17 +45,28 @@ mod compact_queue {
 
     use super::Timer;
 
-    #[derive(Serialize, Deserialize)]
+    #[derive(Deserialize)]
     struct Entry(
         #[serde(with = "crate::core::clock::compact_time")] DateTime<Utc>,
         Timer,
     );
 
+    /// An entry as written: the same shape as `Entry`, borrowed.
+    #[derive(Serialize)]
+    struct EntryRef<'a>(
+        #[serde(serialize_with = "time_ref")] &'a DateTime<Utc>,
+        &'a Timer,
+    );
+
+    fn time_ref<S: Serializer>(t: &&DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        crate::core::clock::compact_time::serialize(t, s)
+    }
+
     pub fn serialize<S: Serializer>(
         queue: &BTreeSet<(DateTime<Utc>, Timer)>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(queue.iter().map(|(t, timer)| Entry(*t, timer.clone())))
+        s.collect_seq(queue.iter().map(|(t, timer)| EntryRef(t, timer)))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(

@@ -204,11 +204,7 @@ impl Journal {
                             start_snapshot(&mut in_flight);
                             if let Ok(result) = done_rx.recv() {
                                 if let Some(seq) = finish_snapshot(result) {
-                                    let trimmed = (|| {
-                                        while !storage.trim(seq, u64::MAX)? {}
-                                        storage.sync()
-                                    })();
-                                    if let Err(e) = trimmed {
+                                    if let Err(e) = storage.trim_all(seq) {
                                         tracing::error!(error = %e, "cannot trim the journal");
                                     }
                                     durable_tx.send_modify(|d| d.seq = d.seq.max(seq));

@@ -92,22 +92,24 @@ impl Snapshot {
                 let value = decode(&mut reader);
                 // Whatever the decoder left unread still counts.
                 let _ = std::io::copy(&mut reader, &mut std::io::sink());
-                let corrupt = |why: &str| {
-                    format!(
-                        "{}: the snapshot is corrupt ({why}); restore it from a backup",
-                        path.display()
-                    )
-                };
                 if reader.len != *len {
-                    return Err(corrupt("it is shorter than its header says"));
+                    return Err(corrupt_snapshot(path, "it is shorter than its header says"));
                 }
                 if reader.crc.finalize() != *crc {
-                    return Err(corrupt("its checksum does not match"));
+                    return Err(corrupt_snapshot(path, "its checksum does not match"));
                 }
                 value
             }
         }
     }
+}
+
+/// The message for a snapshot file that cannot be trusted.
+pub fn corrupt_snapshot(path: &std::path::Path, why: &str) -> String {
+    format!(
+        "{}: the snapshot is corrupt ({why}); restore it from a backup",
+        path.display()
+    )
 }
 
 /// A reader or writer that counts and checksums what passes through it.
@@ -190,14 +192,19 @@ pub trait Storage: Send {
     /// makes durable; true once none up to `seq` is left. The committer trims
     /// a little with each batch, so a trim never holds up commits.
     fn trim(&mut self, seq: u64, max_entries: u64) -> Result<bool, StoreError>;
+    /// Drops every journal entry up to `seq` (a durable snapshot holds
+    /// them), durably.
+    fn trim_all(&mut self, seq: u64) -> Result<(), StoreError> {
+        while !self.trim(seq, u64::MAX)? {}
+        self.sync()
+    }
     /// Syncs, durably replaces the snapshot with `state` (which includes
     /// every entry up to `seq`) and drops those entries from the journal.
     fn snapshot(&mut self, seq: u64, state: &[u8]) -> Result<(), StoreError> {
         self.sync()?;
         self.snapshot_writer()
             .write(seq, &mut |w| w.write_all(state))?;
-        while !self.trim(seq, u64::MAX)? {}
-        self.sync()
+        self.trim_all(seq)
     }
     /// The journal's current size.
     fn stats(&self) -> Stats;

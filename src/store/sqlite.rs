@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::store::{
-    checksum, Encode, Entry, Loaded, Snapshot, SnapshotSource, SnapshotWriter, Stats, Storage,
-    StoreError, Summing, FORMAT_VERSION,
+    checksum, corrupt_snapshot, Encode, Entry, Loaded, Snapshot, SnapshotSource, SnapshotWriter,
+    Stats, Storage, StoreError, Summing, FORMAT_VERSION,
 };
 
 /// The database file name inside the data directory.
@@ -56,12 +56,7 @@ impl SnapshotFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StoreError(format!("{}: cannot read: {e}", path.display()))),
         };
-        let corrupt = |why: &str| {
-            StoreError(format!(
-                "{}: the snapshot is corrupt ({why}); restore it from a backup",
-                path.display()
-            ))
-        };
+        let corrupt = |why: &str| StoreError(corrupt_snapshot(&path, why));
         let mut header = [0u8; SNAPSHOT_HEADER];
         if f.read_exact(&mut header).is_err() || &header[..8] != SNAPSHOT_MAGIC {
             return Err(corrupt("no snapshot header"));
@@ -441,18 +436,21 @@ impl Storage for SqliteStorage {
 mod tests {
     use super::*;
 
+    /// A snapshot's encoding, read whole (and checked).
+    fn read_all(s: &Snapshot) -> Result<Vec<u8>, String> {
+        s.decode(|r| {
+            let mut v = Vec::new();
+            r.read_to_end(&mut v).map_err(|e| e.to_string())?;
+            Ok(v)
+        })
+    }
+
     /// The snapshot `load` found, read whole.
     fn read(loaded: &Loaded) -> Option<(u64, Vec<u8>)> {
-        loaded.snapshot.as_ref().map(|s| {
-            let bytes = s
-                .decode(|r| {
-                    let mut v = Vec::new();
-                    r.read_to_end(&mut v).map_err(|e| e.to_string())?;
-                    Ok(v)
-                })
-                .unwrap();
-            (s.seq, bytes)
-        })
+        loaded
+            .snapshot
+            .as_ref()
+            .map(|s| (s.seq, read_all(s).unwrap()))
     }
 
     fn entry(seq: u64) -> Entry {
@@ -534,14 +532,7 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         drop(s);
         let loaded = SqliteStorage::open(dir.path()).unwrap().load().unwrap();
-        let e = loaded
-            .snapshot
-            .unwrap()
-            .decode(|r| {
-                let mut v = Vec::new();
-                r.read_to_end(&mut v).map_err(|e| e.to_string())
-            })
-            .unwrap_err();
+        let e = read_all(&loaded.snapshot.unwrap()).unwrap_err();
         assert!(
             e.contains(SNAPSHOT_FILE_NAME) && e.contains("checksum"),
             "{e}"

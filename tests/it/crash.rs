@@ -271,14 +271,24 @@ async fn an_online_backup_restores_every_write_made_before_it() {
     let ramd = RamdProcess::start_durable(live.to_str().unwrap(), &args);
     let channel = ramd.channel().await;
     for i in 0..30 {
-        create_permission_on(channel.clone(), format!("before{i}")).await;
+        create_permission_with(
+            ResourceAccessManagerClient::new(channel.clone()),
+            ACCOUNTS[0],
+            &format!("before{i}"),
+        )
+        .await;
     }
     // Writes keep coming (and snapshots with them) while the copy is taken.
     let during = tokio::spawn({
         let channel = channel.clone();
         async move {
             for i in 0..30 {
-                create_permission_on(channel.clone(), format!("during{i}")).await;
+                create_permission_with(
+                    ResourceAccessManagerClient::new(channel.clone()),
+                    ACCOUNTS[0],
+                    &format!("during{i}"),
+                )
+                .await;
             }
         }
     });
@@ -304,20 +314,4 @@ async fn an_online_backup_restores_every_write_made_before_it() {
         .await
         .unwrap_or_else(|e| panic!("{arn} is in the backup: {e}"));
     }
-}
-
-/// Creates a customer managed permission as the first account, over `channel`.
-async fn create_permission_on(channel: tonic::transport::Channel, name: String) {
-    pb::resource_access_manager_client::ResourceAccessManagerClient::new(channel)
-        .create_permission(as_account(
-            ACCOUNTS[0],
-            pb::CreatePermissionRequest {
-                name,
-                resource_type: CMP_TYPE.into(),
-                policy_template: TEMPLATE.into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap();
 }

@@ -191,22 +191,29 @@ pub async fn create_permission(
     account: &str,
     name: &str,
 ) -> pb::ResourceSharePermissionSummary {
-    server
-        .ram()
-        .create_permission(as_account(
-            account,
-            pb::CreatePermissionRequest {
-                name: name.into(),
-                resource_type: CMP_TYPE.into(),
-                policy_template: TEMPLATE.into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("CreatePermission")
-        .into_inner()
-        .permission
-        .unwrap()
+    create_permission_with(server.ram(), account, name).await
+}
+
+/// Like [`create_permission`], through any client (of a ramd process, say).
+pub async fn create_permission_with(
+    mut ram: ResourceAccessManagerClient<Channel>,
+    account: &str,
+    name: &str,
+) -> pb::ResourceSharePermissionSummary {
+    ram.create_permission(as_account(
+        account,
+        pb::CreatePermissionRequest {
+            name: name.into(),
+            resource_type: CMP_TYPE.into(),
+            policy_template: TEMPLATE.into(),
+            ..Default::default()
+        },
+    ))
+    .await
+    .expect("CreatePermission")
+    .into_inner()
+    .permission
+    .unwrap()
 }
 
 // ---------------------------------------------------------------------------

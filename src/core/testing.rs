@@ -1,0 +1,52 @@
+//! Fixtures shared by the core's unit tests.
+
+use chrono::{DateTime, Utc};
+
+use crate::core::clock::Ctx;
+use crate::core::orgs::{
+    self, AddAccountInput, CreateOrganizationInput, CreateOrganizationalUnitInput, Organization,
+    OrganizationalUnit,
+};
+use crate::core::state::{CoreConfig, State};
+
+/// The time the fixtures are made at.
+pub fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A state where `owner` manages an organization with sharing enabled and
+/// `member` sits in its one OU; returns (state, organization, OU).
+pub fn org_with_member(owner: &str, member: &str) -> (State, Organization, OrganizationalUnit) {
+    let mut s = State::new(CoreConfig::default(), [7; 32]);
+    let c = Ctx::new(owner, t0(), 1);
+    let org = orgs::create_organization(
+        &mut s,
+        &c,
+        CreateOrganizationInput {
+            management_account_id: owner.into(),
+        },
+    )
+    .unwrap();
+    let ou = orgs::create_organizational_unit(
+        &mut s,
+        &c,
+        CreateOrganizationalUnitInput {
+            parent_id: org.root_id.clone(),
+            name: "Prod".into(),
+        },
+    )
+    .unwrap();
+    orgs::add_account(
+        &mut s,
+        &c,
+        AddAccountInput {
+            account_id: member.into(),
+            parent_id: ou.id.clone(),
+        },
+    )
+    .unwrap();
+    orgs::enable_sharing_with_aws_organization(&mut s, &c, ()).unwrap();
+    (s, org, ou)
+}
