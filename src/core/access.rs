@@ -15,6 +15,7 @@ use std::ops::Bound;
 
 use crate::core::arn::Principal;
 use crate::core::permissions::FeatureSet;
+use crate::core::share_map::Handle;
 use crate::core::shares::{AssociationStatus, PrincipalAssoc, ResourceShare, ShareStatus};
 use crate::core::state::State;
 
@@ -115,18 +116,20 @@ pub fn visible_shares<'a>(
 
 /// How a candidate share was found.
 enum Via<'a> {
-    /// Named through this exact principal id; not checked yet.
-    Id(&'a str),
+    /// Named through this exact principal id, in the share with this
+    /// handle; not checked yet.
+    Id(&'a str, Handle),
     /// Through an IAM principal of the account, already checked.
     Reached(&'a ResourceShare),
 }
 
 /// Every share owned by another account that `account` can see, in ARN
 /// order from `start`. The cost follows what the account can see, not the
-/// total: each candidate comes from the principal index. Candidates are
-/// sorted by share ARN first (from the index alone), and a share is looked up
-/// and checked only when the iterator reaches it, so a listing that stops
-/// after one page looks up only the shares of that page.
+/// total: each candidate comes from the principal index with its share's
+/// handle. Candidates are sorted by share ARN first (from the index alone),
+/// and a share is reached (by handle, no ARN seek) and checked only when the
+/// iterator gets to it, so a listing that stops after one page touches only
+/// the shares of that page.
 pub fn visible_shares_from<'a>(
     state: &'a State,
     account: &'a str,
@@ -142,26 +145,25 @@ pub fn visible_shares_from<'a>(
     // named only by its id, the common case) there is nothing to sort.
     let mut lists = 0;
     for id in exact_ids(state, account) {
-        let before = candidates.len();
+        let list = state.index.shares_of_principal(id);
+        let from = list.partition_point(|(arn, _)| !after_start(arn));
         candidates.extend(
-            state
-                .index
-                .shares_of_principal(id)
-                .filter(|arn| after_start(arn))
-                .map(|arn| (arn, Via::Id(id))),
+            list[from..]
+                .iter()
+                .map(|(arn, h)| (&**arn, Via::Id(id, *h))),
         );
-        lists += usize::from(candidates.len() > before);
+        lists += usize::from(from < list.len());
     }
     // IAM principal ids are borrowed from the prefix scan, so they are
     // checked here; accounts rarely have many.
     let prefix = iam_prefix(state, account);
-    for (id, share_arn) in state.index.principals_with_prefix(&prefix) {
+    for (id, share_arn, h) in state.index.principals_with_prefix(&prefix) {
         if !after_start(share_arn) {
             continue;
         }
-        if let Some((arn, share)) = state.shares.get_key_value(share_arn) {
+        if let Some(share) = state.shares.at(h) {
             if grants(state, share, id, account) {
-                candidates.push((&**arn, Via::Reached(share)));
+                candidates.push((&*share.arn, Via::Reached(share)));
                 // Several IAM principals' shares interleave.
                 lists = 2;
             }
@@ -173,11 +175,12 @@ pub fn visible_shares_from<'a>(
     let mut candidates = candidates.into_iter().peekable();
     std::iter::from_fn(move || loop {
         let (arn, via) = candidates.next()?;
-        let mut share: Option<Option<&'a ResourceShare>> = None;
-        let mut check = |via: Via<'a>| match via {
+        let check = |via: Via<'a>| match via {
             Via::Reached(s) => Some(s),
-            Via::Id(id) => share
-                .get_or_insert_with(|| state.shares.get(arn).map(|s| &**s))
+            Via::Id(id, h) => state
+                .shares
+                .at(h)
+                .map(|s| &**s)
                 .filter(|s| grants(state, s, id, account)),
         };
         let mut found = check(via);

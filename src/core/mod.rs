@@ -20,6 +20,7 @@ pub mod principals;
 pub mod resource_policies;
 pub mod resource_types;
 pub mod resources;
+pub mod share_map;
 pub mod share_permissions;
 pub mod shares;
 pub mod state;

@@ -177,7 +177,7 @@ fn shares_holding<'a>(
     state
         .index
         .shares_of_resource(arn)
-        .filter_map(|s| state.shares.get(s).map(|s| &**s))
+        .filter_map(|h| state.shares.at(h).map(|s| &**s))
         .filter(move |s| {
             s.owner == owner
                 && s.status == ShareStatus::Active

@@ -13,17 +13,18 @@
 //! - A share has at most one attached permission per resource type.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::core::access;
-use crate::core::arn::{Principal, ResourceShareArn, SourceId};
+use crate::core::arn::{is_account_id, Principal, ResourceShareArn, SourceId};
 use crate::core::associations::{self, Entities};
 use crate::core::clock::Ctx;
 use crate::core::page::join_key;
 use crate::core::permissions::{self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner};
+use crate::core::share_map::{Handle, ShareMap};
 use crate::core::state::State;
 use crate::core::tags::{self, TagFilter, Tags};
 use crate::core::vecmap::VecMap;
@@ -231,32 +232,58 @@ impl ResourceShare {
     }
 }
 
-/// The cross-share indexes. Every set holds (key, share ARN) pairs of live
-/// associations of live shares. The strings are the very `Arc<str>`s the
-/// shares hold, so an index entry costs two pointers.
+/// The cross-share indexes. Every entry is a live association of a live
+/// share, named by the share's ARN (or, for resources, its handle in
+/// [`ShareMap`]). The strings are the very `Arc<str>`s the shares hold, so
+/// an entry costs pointers, not copies.
 ///
-/// The three sets are derived data: snapshots leave them out and
+/// The sets are derived data: snapshots leave them out and
 /// [`ShareIndex::rebuild`] recomputes them after loading one. `usage` is
-/// kept, as it also counts shares.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// kept, as it also counts shares. Handles differ between a live state and
+/// the same state loaded again, so indexes compare through
+/// [`ShareIndex::resolved`].
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct ShareIndex {
-    /// Principal id -> the share ARNs that have it, sorted. One entry per
-    /// principal (an account is named by many shares), so a receiver's
-    /// lookup is one short seek and its shares sit together.
+    /// Account id -> (share ARN, handle) of the shares that name it,
+    /// sorted by ARN. One entry per account (an account is named by many
+    /// shares), so a receiver's lookup is one hash probe, its shares sit
+    /// together in ARN order, and each is reached by its handle.
     #[serde(skip)]
-    pub by_principal: BTreeMap<Arc<str>, Vec<Arc<str>>>,
+    pub by_account: HashMap<Arc<str>, Vec<(Arc<str>, Handle)>>,
+    /// The same for every other principal (organizations, OUs, IAM roles
+    /// and users, service principals), ordered, so that an account's IAM
+    /// principals are one prefix range. Usually far smaller than
+    /// `by_account`, so a receiver's organization and IAM look-ups stay
+    /// cheap.
+    #[serde(skip)]
+    pub by_principal: BTreeMap<Arc<str>, Vec<(Arc<str>, Handle)>>,
     /// How many (principal, share) pairs `by_principal` holds.
     #[serde(skip)]
     pub principal_pairs: usize,
-    /// (resource ARN, share ARN).
+    /// (hash of the resource ARN, resource ARN, share handle). Only ever
+    /// sought by resource, never listed in order: the hash first makes a
+    /// seek compare integers, not long ARNs that share their first fifty
+    /// bytes; the ARN after it settles collisions.
     #[serde(skip)]
-    pub by_resource: BTreeSet<(Arc<str>, Arc<str>)>,
+    pub by_resource: BTreeSet<(u64, Arc<str>, Handle)>,
     /// (permission ARN, share ARN) -> attached version.
     #[serde(skip)]
     pub by_permission: BTreeMap<(Arc<str>, Arc<str>), u32>,
     /// Per owner account: shares and live principal and resource
     /// associations, for quotas.
     pub usage: imbl::OrdMap<String, Usage>,
+}
+
+/// [`ShareIndex`] with shares named by ARN only ([`ShareIndex::resolved`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct ResolvedIndex {
+    /// Principal id -> share ARNs.
+    pub principals: BTreeMap<String, Vec<String>>,
+    pub principal_pairs: usize,
+    /// (resource ARN, share ARN).
+    pub resources: BTreeSet<(String, String)>,
+    pub permissions: BTreeMap<(String, String), u32>,
+    pub usage: BTreeMap<String, Usage>,
 }
 
 /// What an account uses against its quotas.
@@ -277,6 +304,15 @@ fn first_of(key: &str) -> (Arc<str>, Arc<str>) {
     pair(key, "")
 }
 
+/// The hash `by_resource` orders resources by: fixed keys, so the order is
+/// the same in every run (the index is rebuilt at every start anyway).
+fn resource_hash(arn: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    arn.hash(&mut h);
+    h.finish()
+}
+
 impl ShareIndex {
     pub fn usage(&self, account: &str) -> Usage {
         self.usage.get(account).copied().unwrap_or_default()
@@ -293,44 +329,64 @@ impl ShareIndex {
     /// when some share has the principal: an account named in many shares
     /// is stored once.
     pub fn intern_principal(&self, id: &str) -> Arc<str> {
-        match self.by_principal.get_key_value(id) {
+        let found = if is_account_id(id) {
+            self.by_account.get_key_value(id)
+        } else {
+            self.by_principal.get_key_value(id)
+        };
+        match found {
             Some((p, _)) => p.clone(),
             None => Arc::from(id),
         }
     }
 
+    /// The (share ARN, handle) list of principal `id`, if any share has it.
+    fn principal_list_mut(&mut self, id: &str) -> Option<&mut Vec<(Arc<str>, Handle)>> {
+        if is_account_id(id) {
+            self.by_account.get_mut(id)
+        } else {
+            self.by_principal.get_mut(id)
+        }
+    }
+
     /// Adds (principal, share); false if it was there.
-    fn insert_principal_pair(&mut self, id: &Arc<str>, share_arn: &Arc<str>) -> bool {
-        let shares = match self.by_principal.get_mut(&**id) {
+    fn insert_principal_pair(&mut self, id: &Arc<str>, share_arn: &Arc<str>, h: Handle) -> bool {
+        let shares = match self.principal_list_mut(id) {
             Some(v) => v,
+            None if is_account_id(id) => self.by_account.entry(id.clone()).or_default(),
             None => self.by_principal.entry(id.clone()).or_default(),
         };
-        match shares.binary_search(share_arn) {
+        match shares.binary_search_by(|(s, _)| s.cmp(share_arn)) {
             Ok(_) => false,
             Err(at) => {
-                shares.insert(at, share_arn.clone());
+                shares.insert(at, (share_arn.clone(), h));
                 self.principal_pairs += 1;
                 true
             }
         }
     }
 
-    pub fn index_principal(&mut self, owner: &str, share_arn: &Arc<str>, id: &Arc<str>) {
-        if self.insert_principal_pair(id, share_arn) {
+    /// Indexes principal `id` of share `share_arn` (handle `h`).
+    pub fn index_principal(&mut self, owner: &str, share_arn: &Arc<str>, h: Handle, id: &Arc<str>) {
+        if self.insert_principal_pair(id, share_arn, h) {
             self.usage_mut(owner).principal_associations += 1;
         }
     }
 
     pub fn unindex_principal(&mut self, owner: &str, share_arn: &str, id: &str) {
-        let Some(shares) = self.by_principal.get_mut(id) else {
+        let Some(shares) = self.principal_list_mut(id) else {
             return;
         };
-        let Ok(at) = shares.binary_search_by(|s| (**s).cmp(share_arn)) else {
+        let Ok(at) = shares.binary_search_by(|(s, _)| (**s).cmp(share_arn)) else {
             return;
         };
         shares.remove(at);
         if shares.is_empty() {
-            self.by_principal.remove(id);
+            if is_account_id(id) {
+                self.by_account.remove(id);
+            } else {
+                self.by_principal.remove(id);
+            }
         }
         self.principal_pairs -= 1;
         let u = self.usage_mut(owner);
@@ -342,14 +398,21 @@ impl ShareIndex {
         self.principal_pairs + self.by_resource.len()
     }
 
-    pub fn index_resource(&mut self, owner: &str, share_arn: &Arc<str>, arn: &Arc<str>) {
-        if self.by_resource.insert((arn.clone(), share_arn.clone())) {
+    /// Indexes resource `arn` of the share with handle `h`.
+    pub fn index_resource(&mut self, owner: &str, h: Handle, arn: &Arc<str>) {
+        if self
+            .by_resource
+            .insert((resource_hash(arn), arn.clone(), h))
+        {
             self.usage_mut(owner).resource_associations += 1;
         }
     }
 
-    pub fn unindex_resource(&mut self, owner: &str, share_arn: &str, arn: &str) {
-        if self.by_resource.remove(&pair(arn, share_arn)) {
+    pub fn unindex_resource(&mut self, owner: &str, h: Handle, arn: &str) {
+        if self
+            .by_resource
+            .remove(&(resource_hash(arn), Arc::from(arn), h))
+        {
             let u = self.usage_mut(owner);
             u.resource_associations = u.resource_associations.saturating_sub(1);
         }
@@ -373,22 +436,25 @@ impl ShareIndex {
         self.by_permission.remove(&pair(&p.arn, share_arn));
     }
 
-    /// Recomputes the three sets from the shares (after loading a snapshot),
-    /// exactly as the `index_*` calls built them.
-    pub fn rebuild<'a>(&mut self, shares: impl Iterator<Item = &'a ResourceShare>) {
+    /// Recomputes the sets from the shares (after loading a snapshot),
+    /// exactly as the `index_*` calls built them. Shares come in ARN order,
+    /// so every principal's list grows at its end.
+    pub fn rebuild(&mut self, shares: &ShareMap) {
+        self.by_account.clear();
         self.by_principal.clear();
         self.principal_pairs = 0;
         self.by_resource.clear();
         self.by_permission.clear();
-        for share in shares.filter(|s| s.is_live()) {
+        for (h, share) in shares.with_handles().filter(|(_, s)| s.is_live()) {
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
-                    self.insert_principal_pair(id, &share.arn);
+                    self.insert_principal_pair(id, &share.arn, h);
                 }
             }
             for (arn, r) in share.resources.iter() {
                 if r.assoc.status.is_live() {
-                    self.by_resource.insert((arn.clone(), share.arn.clone()));
+                    self.by_resource
+                        .insert((resource_hash(arn), arn.clone(), h));
                 }
             }
             for p in share.permissions.values() {
@@ -397,35 +463,80 @@ impl ShareIndex {
         }
     }
 
-    /// Every share ARN that has `principal_id` as a live principal.
-    pub fn shares_of_principal<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.by_principal
-            .get(id)
-            .into_iter()
-            .flatten()
-            .map(|s| &**s)
+    /// (share ARN, handle) of every share that has principal `id` live, in
+    /// ARN order.
+    pub fn shares_of_principal(&self, id: &str) -> &[(Arc<str>, Handle)] {
+        let list = if is_account_id(id) {
+            self.by_account.get(id)
+        } else {
+            self.by_principal.get(id)
+        };
+        list.map_or(&[], Vec::as_slice)
     }
 
-    /// Every (principal id, share ARN) whose principal id starts with `prefix`.
+    /// Every (principal id, share ARN, handle) whose principal id starts
+    /// with `prefix`, which is not an account id (IAM principals of an
+    /// account, say).
     pub fn principals_with_prefix<'a>(
         &'a self,
         prefix: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    ) -> impl Iterator<Item = (&'a str, &'a str, Handle)> + 'a {
         self.by_principal
             .range::<str, _>((
                 std::ops::Bound::Included(prefix),
                 std::ops::Bound::Unbounded,
             ))
             .take_while(move |(p, _)| p.starts_with(prefix))
-            .flat_map(|(p, shares)| shares.iter().map(move |s| (&**p, &**s)))
+            .flat_map(|(p, shares)| shares.iter().map(move |(s, h)| (&**p, &**s, *h)))
     }
 
-    /// Every share ARN that holds `resource_arn` live.
-    pub fn shares_of_resource<'a>(&'a self, arn: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    /// The handle of every share that holds `resource_arn` live.
+    pub fn shares_of_resource<'a>(&'a self, arn: &'a str) -> impl Iterator<Item = Handle> + 'a {
+        let hash = resource_hash(arn);
         self.by_resource
-            .range(first_of(arn)..)
-            .take_while(move |(r, _)| &**r == arn)
-            .map(|(_, s)| &**s)
+            .range((hash, Arc::from(arn), 0)..)
+            .take_while(move |(k, r, _)| *k == hash && &**r == arn)
+            .map(|(_, _, h)| *h)
+    }
+
+    /// The indexes with every handle replaced by its share's ARN: handles
+    /// differ between a live state and the same state loaded from a
+    /// snapshot, so this is how two indexes compare. It also checks that
+    /// every handle names the share its entry says, and panics if one does
+    /// not (a corrupt index).
+    pub fn resolved(&self, shares: &ShareMap) -> ResolvedIndex {
+        let arn_at = |h: Handle| -> String {
+            shares
+                .at(h)
+                .map(|s| s.arn.to_string())
+                .unwrap_or_else(|| panic!("index handle {h} names no share"))
+        };
+        let mut principals = BTreeMap::new();
+        for (id, list) in self.by_account.iter().chain(&self.by_principal) {
+            let arns: Vec<String> = list
+                .iter()
+                .map(|(arn, h)| {
+                    assert_eq!(arn_at(*h), **arn, "principal {id}: handle {h}");
+                    arn.to_string()
+                })
+                .collect();
+            principals.insert(id.to_string(), arns);
+        }
+        ResolvedIndex {
+            principals,
+            principal_pairs: self.principal_pairs,
+            resources: self
+                .by_resource
+                .iter()
+                .map(|(_, arn, h)| (arn.to_string(), arn_at(*h)))
+                .collect(),
+            permissions: self
+                .by_permission
+                .iter()
+                .map(|((p, s), v)| ((p.to_string(), s.to_string()), *v))
+                .collect(),
+            usage: self.usage.iter().map(|(a, u)| (a.clone(), *u)).collect(),
+        }
     }
 
     /// (share ARN, version) of every share using `permission_arn`.
@@ -462,8 +573,9 @@ pub fn owned<'a>(
         Bound::Included(a) if a >= prefix.as_str() => Bound::Included(a),
         _ => Bound::Included(prefix.as_str()),
     };
-    let range = state.shares.range::<_, str>((start, Bound::Unbounded));
-    range
+    state
+        .shares
+        .range((start, Bound::Unbounded))
         .take_while(move |(k, _)| k.starts_with(&prefix))
         .map(|(_, s)| &**s)
 }
@@ -744,9 +856,11 @@ pub fn add_share(
     for p in share.permissions.values() {
         state.index.index_permission(&share.arn, p);
     }
+    // The handle first: the indexes name the share by it.
+    let h = state.shares.reserve(share.arn.clone());
     associations::apply_associate(state, ctx, &mut share, plan);
     let share = Arc::new(share);
-    state.shares.insert(share.arn.clone(), share.clone());
+    state.shares.put(h, share.clone());
     share
 }
 
@@ -944,6 +1058,10 @@ pub fn delete_resource_share(
 pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
     change_share(state, arn, |state, share| {
         let owner = share.owner.clone();
+        let h = state
+            .shares
+            .handle(arn)
+            .expect("a share taken out keeps its handle");
         let ended = Some("The resource share was deleted.".to_string());
         for (id, p) in share.principals.iter_mut() {
             if p.assoc.status.is_live() {
@@ -957,7 +1075,7 @@ pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
         }
         for (r, a) in share.resources.iter_mut() {
             if a.assoc.status.is_live() {
-                state.index.unindex_resource(&owner, arn, r);
+                state.index.unindex_resource(&owner, h, r);
                 a.assoc
                     .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
             }
@@ -986,15 +1104,17 @@ pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
 /// Runs `change` on the share `arn` taken out of the state, so that it can
 /// change the share and the rest of the state (indexes, invitations, timers)
 /// together, then puts the share back; `None` when there is no such share.
-/// While `change` runs, the share is not in `state.shares`.
+/// While `change` runs, `state.shares` finds no share `arn`, but the share
+/// keeps its handle.
 pub fn change_share<R>(
     state: &mut State,
     arn: &str,
     change: impl FnOnce(&mut State, &mut ResourceShare) -> R,
 ) -> Option<R> {
-    let mut share = state.shares.remove(arn).map(Arc::unwrap_or_clone)?;
+    let (h, share) = state.shares.take(arn)?;
+    let mut share = Arc::unwrap_or_clone(share);
     let out = change(state, &mut share);
-    state.shares.insert(share.arn.clone(), Arc::new(share));
+    state.shares.put(h, Arc::new(share));
     Some(out)
 }
 

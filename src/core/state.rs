@@ -7,7 +7,6 @@
 //! synchronous, and no lock is held across an `.await`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +15,9 @@ use crate::core::invitations::Invitations;
 use crate::core::orgs::Orgs;
 use crate::core::page::TokenCodec;
 use crate::core::permissions::Permission;
+use crate::core::share_map::ShareMap;
 use crate::core::share_permissions::ReplaceWork;
-use crate::core::shares::{ResourceShare, ShareIndex};
+use crate::core::shares::ShareIndex;
 use crate::core::timers::Timers;
 
 /// The version of the snapshot encoding; bump it when `State` changes shape.
@@ -111,10 +111,10 @@ pub struct State {
     pub idempotency: idempotency::Store,
     /// Organizations, their OUs and member accounts.
     pub orgs: Orgs,
-    /// Resource shares (including DELETED ones until purged), by ARN.
-    /// A persistent map: a snapshot copies it in O(1).
+    /// Resource shares (including DELETED ones until purged), by ARN and
+    /// by handle. Persistent: a snapshot copies it in O(1).
     #[serde(with = "shares_by_arn")]
-    pub shares: imbl::OrdMap<Arc<str>, Arc<ResourceShare>>,
+    pub shares: ShareMap,
     /// Shares by principal, resource and permission; quota usage.
     pub index: ShareIndex,
     /// Invitations to shares.
@@ -142,7 +142,7 @@ impl State {
             permissions: imbl::OrdMap::new(),
             idempotency: idempotency::Store::default(),
             orgs: Orgs::default(),
-            shares: imbl::OrdMap::new(),
+            shares: ShareMap::new(),
             index: ShareIndex::default(),
             invitations: Invitations::default(),
             timers: Timers::default(),
@@ -224,7 +224,7 @@ impl State {
         }
         state.config = config;
         state.tokens = TokenCodec::new(state.token_key);
-        state.index.rebuild(state.shares.values().map(|s| &**s));
+        state.index.rebuild(&state.shares);
         Ok(state)
     }
 
@@ -243,7 +243,8 @@ impl State {
 }
 
 /// Serde for the share map: the shares alone, in order; loading keys each
-/// by its own ARN (one allocation for both, and no ARN written twice).
+/// by its own ARN (one allocation for both, and no ARN written twice) and
+/// numbers the handles in ARN order.
 mod shares_by_arn {
     use std::fmt;
     use std::sync::Arc;
@@ -251,12 +252,18 @@ mod shares_by_arn {
     use serde::de::{SeqAccess, Visitor};
     use serde::{Deserializer, Serializer};
 
+    use crate::core::share_map::ShareMap as Shares;
     use crate::core::shares::ResourceShare;
 
-    type Shares = imbl::OrdMap<Arc<str>, Arc<ResourceShare>>;
-
     pub fn serialize<S: Serializer>(shares: &Shares, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(shares.values())
+        use serde::ser::SerializeSeq;
+        // Between operations every ARN's slot is filled, so the length is
+        // the number of ARNs (the encoding needs it first).
+        let mut seq = s.serialize_seq(Some(shares.len()))?;
+        for share in shares.values() {
+            seq.serialize_element(share)?;
+        }
+        seq.end()
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Shares, D::Error> {
@@ -273,7 +280,7 @@ mod shares_by_arn {
                 let mut interned = std::collections::HashSet::new();
                 while let Some(mut share) = seq.next_element::<ResourceShare>()? {
                     share.intern_principals(&mut interned);
-                    shares.insert(share.arn.clone(), Arc::new(share));
+                    shares.insert(Arc::new(share));
                 }
                 Ok(shares)
             }

@@ -1,5 +1,7 @@
 //! Fixtures shared by the core's unit tests.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::core::clock::Ctx;
@@ -7,6 +9,8 @@ use crate::core::orgs::{
     self, AddAccountInput, CreateOrganizationInput, CreateOrganizationalUnitInput, Organization,
     OrganizationalUnit,
 };
+use crate::core::permissions::FeatureSet;
+use crate::core::shares::{ResourceShare, ShareStatus};
 use crate::core::state::{CoreConfig, State};
 
 /// The time the fixtures are made at.
@@ -49,4 +53,25 @@ pub fn org_with_member(owner: &str, member: &str) -> (State, Organization, Organ
     .unwrap();
     orgs::enable_sharing_with_aws_organization(&mut s, &c, ()).unwrap();
     (s, org, ou)
+}
+
+/// A share with nothing in it, owned by 111122223333 and made at `now`.
+pub fn empty_share(now: DateTime<Utc>) -> ResourceShare {
+    ResourceShare {
+        arn: Arc::from("arn:aws:ram:us-east-1:111122223333:resource-share/empty"),
+        name: "empty".into(),
+        owner: "111122223333".into(),
+        allow_external_principals: true,
+        status: ShareStatus::Active,
+        status_message: None,
+        feature_set: FeatureSet::Standard,
+        tags: Default::default(),
+        retain_sharing_on_account_leave_organization: None,
+        creation_time: now,
+        last_updated_time: now,
+        resources: Default::default(),
+        principals: Default::default(),
+        sources: Default::default(),
+        permissions: Default::default(),
+    }
 }

@@ -1,0 +1,263 @@
+//! `ShareMap`: the resource shares, by ARN and by handle.
+//!
+//! Every share has a handle, a small integer naming its slot, fixed for as
+//! long as the share exists. The indexes ([`ShareIndex`]) keep the handle
+//! next to each share ARN, so a reader that found a share through an index
+//! (a receiver's page, the shares holding a resource) reaches it in a few
+//! array steps, instead of a seek through a million ARNs: two dozen string
+//! compares, each behind its own pointer and most of them cache misses.
+//!
+//! Copying the map for a snapshot is cheap: the ARN map is persistent
+//! (`imbl`) and the slots are chunks of 1024 behind `Arc`s, so a copy takes
+//! one pointer per chunk, and a change copies only the chunk it touches
+//! while a snapshot still holds the old one. Two levels (a chunk, then a
+//! slot) keep a lookup to two memory reads.
+//!
+//! Handles are not persisted: loading a snapshot numbers the shares in ARN
+//! order. A purged share's handle is reused by a later share; the indexes
+//! never hold a purged share (deleting a share ends every association it
+//! indexed first), so no index entry outlives its handle.
+//!
+//! [`ShareIndex`]: crate::core::shares::ShareIndex
+
+use std::fmt;
+use std::ops::{Bound, Index};
+use std::sync::Arc;
+
+use crate::core::shares::ResourceShare;
+
+/// The slot of a share in a [`ShareMap`].
+pub type Handle = u32;
+
+/// The shares by ARN (ordered) and by handle.
+#[derive(Clone, Default)]
+pub struct ShareMap {
+    by_arn: imbl::OrdMap<Arc<str>, Handle>,
+    slots: Slots,
+    /// Handles of purged shares, for reuse.
+    free: Vec<Handle>,
+}
+
+/// Slots per chunk.
+const CHUNK: usize = 1024;
+
+/// The slots, in chunks shared copy-on-write.
+#[derive(Clone, Default)]
+struct Slots {
+    chunks: Vec<Arc<Vec<Option<Arc<ResourceShare>>>>>,
+    len: usize,
+}
+
+impl Slots {
+    fn get(&self, i: usize) -> Option<&Option<Arc<ResourceShare>>> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Option<Arc<ResourceShare>>> {
+        Arc::make_mut(self.chunks.get_mut(i / CHUNK)?).get_mut(i % CHUNK)
+    }
+
+    fn push_empty(&mut self) -> usize {
+        if self.len % CHUNK == 0 {
+            self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
+        }
+        let last = self.chunks.last_mut().expect("a chunk with room");
+        Arc::make_mut(last).push(None);
+        self.len += 1;
+        self.len - 1
+    }
+}
+
+impl ShareMap {
+    pub fn new() -> ShareMap {
+        ShareMap::default()
+    }
+
+    /// How many shares (DELETED ones included until purged).
+    pub fn len(&self) -> usize {
+        self.by_arn.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_arn.is_empty()
+    }
+
+    /// The handle of share `arn`, also while it is taken out
+    /// ([`ShareMap::take`]) or reserved ([`ShareMap::reserve`]).
+    pub fn handle(&self, arn: &str) -> Option<Handle> {
+        self.by_arn.get(arn).copied()
+    }
+
+    /// The share in slot `h`: a few array steps, no string compares.
+    pub fn at(&self, h: Handle) -> Option<&Arc<ResourceShare>> {
+        self.slots.get(h as usize).and_then(Option::as_ref)
+    }
+
+    /// The share `arn`.
+    pub fn get(&self, arn: &str) -> Option<&Arc<ResourceShare>> {
+        self.at(self.handle(arn)?)
+    }
+
+    /// The share `arn`, to change in place (`Arc::make_mut` copies it only
+    /// while a snapshot still holds it).
+    pub fn get_mut(&mut self, arn: &str) -> Option<&mut Arc<ResourceShare>> {
+        let h = self.handle(arn)?;
+        self.slots.get_mut(h as usize)?.as_mut()
+    }
+
+    /// The shares whose ARNs fall in `range`, in ARN order.
+    pub fn range<'a>(
+        &'a self,
+        range: (Bound<&str>, Bound<&str>),
+    ) -> impl Iterator<Item = (&'a Arc<str>, &'a Arc<ResourceShare>)> + 'a {
+        self.by_arn
+            .range::<_, str>(range)
+            .filter_map(|(arn, h)| Some((arn, self.at(*h)?)))
+    }
+
+    /// Every share ARN, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> + '_ {
+        self.by_arn.keys()
+    }
+
+    /// Every share, in ARN order.
+    pub fn values(&self) -> impl Iterator<Item = &Arc<ResourceShare>> + '_ {
+        self.by_arn.values().filter_map(|h| self.at(*h))
+    }
+
+    /// Every (handle, share), in ARN order.
+    pub fn with_handles(&self) -> impl Iterator<Item = (Handle, &Arc<ResourceShare>)> + '_ {
+        self.by_arn
+            .values()
+            .filter_map(|h| Some((*h, self.at(*h)?)))
+    }
+
+    /// Gives the new share `arn` a handle; [`ShareMap::get`] finds nothing
+    /// until [`ShareMap::put`] fills the slot, but the indexes can name it.
+    pub fn reserve(&mut self, arn: Arc<str>) -> Handle {
+        if let Some(h) = self.handle(&arn) {
+            return h;
+        }
+        let h = match self.free.pop() {
+            Some(h) => h,
+            None => Handle::try_from(self.slots.push_empty()).expect("fewer than 2^32 shares"),
+        };
+        self.by_arn.insert(arn, h);
+        h
+    }
+
+    /// Fills the slot `h` (reserved, or emptied by [`ShareMap::take`]).
+    pub fn put(&mut self, h: Handle, share: Arc<ResourceShare>) {
+        debug_assert_eq!(self.handle(&share.arn), Some(h));
+        *self.slots.get_mut(h as usize).expect("a reserved slot") = Some(share);
+    }
+
+    /// Takes share `arn` out of its slot; its ARN keeps its handle until
+    /// [`ShareMap::put`] brings it back.
+    pub fn take(&mut self, arn: &str) -> Option<(Handle, Arc<ResourceShare>)> {
+        let h = self.handle(arn)?;
+        let share = self.slots.get_mut(h as usize)?.take()?;
+        Some((h, share))
+    }
+
+    /// Inserts a share under a fresh handle (or replaces the one with its
+    /// ARN).
+    pub fn insert(&mut self, share: Arc<ResourceShare>) -> Handle {
+        let h = self.reserve(share.arn.clone());
+        self.put(h, share);
+        h
+    }
+
+    /// Removes share `arn` for good; its handle becomes free.
+    pub fn remove(&mut self, arn: &str) -> Option<Arc<ResourceShare>> {
+        let h = self.by_arn.remove(arn)?;
+        self.free.push(h);
+        self.slots.get_mut(h as usize)?.take()
+    }
+}
+
+impl Index<&str> for ShareMap {
+    type Output = Arc<ResourceShare>;
+
+    fn index(&self, arn: &str) -> &Arc<ResourceShare> {
+        self.get(arn).expect("no share with this ARN")
+    }
+}
+
+/// Equal when they hold equal shares under the same ARNs; handles are where
+/// a map keeps a share, not part of it.
+impl PartialEq for ShareMap {
+    fn eq(&self, other: &ShareMap) -> bool {
+        self.len() == other.len()
+            && self
+                .by_arn
+                .iter()
+                .zip(other.by_arn.iter())
+                .all(|((a, h), (b, g))| a == b && self.at(*h) == other.at(*g))
+    }
+}
+
+impl Eq for ShareMap {}
+
+impl fmt::Debug for ShareMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.by_arn.iter().map(|(arn, h)| (arn, self.at(*h))))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing;
+
+    fn share(arn: &str) -> Arc<ResourceShare> {
+        let mut s = testing::empty_share(testing::t0());
+        s.arn = Arc::from(arn);
+        Arc::new(s)
+    }
+
+    #[test]
+    fn handles_stay_with_their_share_and_are_reused_after_a_purge() {
+        let mut map = ShareMap::new();
+        let a = map.insert(share("arn:a"));
+        let c = map.insert(share("arn:c"));
+        let b = map.insert(share("arn:b"));
+        assert_eq!(map.len(), 3);
+        assert_eq!(&*map.at(b).unwrap().arn, "arn:b");
+        assert_eq!(map.handle("arn:c"), Some(c));
+        let arns: Vec<&str> = map.values().map(|s| &*s.arn).collect();
+        assert_eq!(arns, ["arn:a", "arn:b", "arn:c"]);
+
+        // Taken out, a share keeps its handle; readers do not see it.
+        let (h, taken) = map.take("arn:a").unwrap();
+        assert_eq!(h, a);
+        assert!(map.get("arn:a").is_none());
+        assert_eq!(map.handle("arn:a"), Some(a));
+        map.put(h, taken);
+        assert!(map.get("arn:a").is_some());
+
+        // A purged share's handle goes to the next new share.
+        map.remove("arn:c").unwrap();
+        assert!(map.get("arn:c").is_none() && map.handle("arn:c").is_none());
+        assert_eq!(map.insert(share("arn:d")), c);
+        assert_eq!(&*map.at(c).unwrap().arn, "arn:d");
+        let arns: Vec<&str> = map.values().map(|s| &*s.arn).collect();
+        assert_eq!(arns, ["arn:a", "arn:b", "arn:d"]);
+    }
+
+    #[test]
+    fn maps_are_equal_by_content_whatever_the_handles() {
+        let mut one = ShareMap::new();
+        one.insert(share("arn:x"));
+        one.insert(share("arn:y"));
+        let mut two = ShareMap::new();
+        two.insert(share("arn:y"));
+        two.insert(share("arn:x"));
+        assert_ne!(one.handle("arn:x"), two.handle("arn:x"));
+        assert_eq!(one, two);
+        two.remove("arn:x");
+        assert_ne!(one, two);
+    }
+}
