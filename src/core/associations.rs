@@ -20,6 +20,7 @@ use crate::core::clock::Ctx;
 use crate::core::invitations;
 use crate::core::permissions::ResourceOwner;
 use crate::core::resources::{rows_after, shares_from, split_cursor};
+use crate::core::share_map::Handle;
 use crate::core::shares::{
     self, row_key, Assoc, AssociationStatus, AssociationType, AttachedPermission, PrincipalAssoc,
     ResourceAssoc, ResourceShare, SourceAssoc,
@@ -458,20 +459,17 @@ pub fn plan_for_policy(state: &State, share: &ResourceShare, entities: &Entities
     Ok(plan)
 }
 
-/// Carries out a plan on `share` (not in `state.shares` while this runs) and
-/// returns the response rows, new associations reported ASSOCIATING as AWS
-/// reports them.
+/// Carries out a plan on `share` (not in `state.shares` while this runs,
+/// but holding handle `h`) and returns the response rows, new associations
+/// reported ASSOCIATING as AWS reports them.
 pub fn apply_associate(
     state: &mut State,
     ctx: &Ctx,
     share: &mut ResourceShare,
+    h: Handle,
     plan: Plan,
 ) -> Vec<AssociationInfo> {
     let now = ctx.now;
-    let h = state
-        .shares
-        .handle(&share.arn)
-        .expect("a share being changed has a handle");
     let mut fresh: BTreeSet<(AssociationType, String)> = BTreeSet::new();
     for (rt, p) in plan.permissions {
         state.index.index_permission(&share.arn, &p);
@@ -598,8 +596,8 @@ pub fn associate_resource_share(
     }
     let plan = plan_associate(state, ctx, share, &input.entities)?;
     Ok(
-        shares::change_share(state, &input.resource_share_arn, |state, share| {
-            apply_associate(state, ctx, share, plan)
+        shares::change_share(state, &input.resource_share_arn, |state, share, h| {
+            apply_associate(state, ctx, share, h, plan)
         })
         .expect("resolved share exists"),
     )
@@ -679,8 +677,8 @@ pub fn disassociate_resource_share(
                 .map(|id| (AssociationType::Source, id)),
         );
     }
-    Ok(shares::change_share(state, arn, |state, share| {
-        end_associations(state, ctx, share, &order)
+    Ok(shares::change_share(state, arn, |state, share, h| {
+        end_associations(state, ctx, share, h, &order)
     })
     .expect("resolved share exists"))
 }
@@ -694,18 +692,16 @@ fn live_or_refuse(assoc: Option<&Assoc>, entity: &str, share_arn: &str) -> Resul
     }
 }
 
-/// Ends the listed associations; returns rows reported DISASSOCIATING.
+/// Ends the listed associations of `share` (handle `h`); returns rows
+/// reported DISASSOCIATING.
 fn end_associations(
     state: &mut State,
     ctx: &Ctx,
     share: &mut ResourceShare,
+    h: Handle,
     order: &[(AssociationType, String)],
 ) -> Vec<AssociationInfo> {
     let now = ctx.now;
-    let h = state
-        .shares
-        .handle(&share.arn)
-        .expect("a share being changed has a handle");
     let mut rows = Vec::new();
     for (kind, id) in order {
         match kind {
@@ -769,8 +765,8 @@ fn leave(state: &mut State, ctx: &Ctx, input: &ShareEntitiesInput) -> Result<Vec
         )));
     }
     let leaving = [(AssociationType::Principal, ctx.account.clone())];
-    Ok(shares::change_share(state, arn, |state, share| {
-        end_associations(state, ctx, share, &leaving)
+    Ok(shares::change_share(state, arn, |state, share, h| {
+        end_associations(state, ctx, share, h, &leaving)
     })
     .expect("share exists"))
 }

@@ -26,8 +26,8 @@ pub mod shares;
 pub mod state;
 pub mod tagging;
 pub mod tags;
-#[cfg(test)]
-pub(crate) mod testing;
+#[doc(hidden)]
+pub mod testing;
 pub mod timers;
 pub mod vecmap;
 

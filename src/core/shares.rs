@@ -249,14 +249,14 @@ pub struct ShareIndex {
     /// shares), so a receiver's lookup is one hash probe, its shares sit
     /// together in ARN order, and each is reached by its handle.
     #[serde(skip)]
-    pub by_account: HashMap<Arc<str>, Vec<(Arc<str>, Handle)>>,
+    pub by_account: HashMap<Arc<str>, ShareList>,
     /// The same for every other principal (organizations, OUs, IAM roles
     /// and users, service principals), ordered, so that an account's IAM
     /// principals are one prefix range. Usually far smaller than
     /// `by_account`, so a receiver's organization and IAM look-ups stay
     /// cheap.
     #[serde(skip)]
-    pub by_principal: BTreeMap<Arc<str>, Vec<(Arc<str>, Handle)>>,
+    pub by_principal: BTreeMap<Arc<str>, ShareList>,
     /// How many (principal, share) pairs `by_principal` holds.
     #[serde(skip)]
     pub principal_pairs: usize,
@@ -285,6 +285,9 @@ pub struct ResolvedIndex {
     pub permissions: BTreeMap<(String, String), u32>,
     pub usage: BTreeMap<String, Usage>,
 }
+
+/// The shares of one principal: (share ARN, handle), sorted by ARN.
+pub type ShareList = Vec<(Arc<str>, Handle)>;
 
 /// What an account uses against its quotas.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -329,19 +332,24 @@ impl ShareIndex {
     /// when some share has the principal: an account named in many shares
     /// is stored once.
     pub fn intern_principal(&self, id: &str) -> Arc<str> {
-        let found = if is_account_id(id) {
-            self.by_account.get_key_value(id)
-        } else {
-            self.by_principal.get_key_value(id)
-        };
-        match found {
+        match self.principal_list(id) {
             Some((p, _)) => p.clone(),
             None => Arc::from(id),
         }
     }
 
+    /// Principal `id` as the index holds it, with its (share ARN, handle)
+    /// list, if any share has it.
+    fn principal_list(&self, id: &str) -> Option<(&Arc<str>, &ShareList)> {
+        if is_account_id(id) {
+            self.by_account.get_key_value(id)
+        } else {
+            self.by_principal.get_key_value(id)
+        }
+    }
+
     /// The (share ARN, handle) list of principal `id`, if any share has it.
-    fn principal_list_mut(&mut self, id: &str) -> Option<&mut Vec<(Arc<str>, Handle)>> {
+    fn principal_list_mut(&mut self, id: &str) -> Option<&mut ShareList> {
         if is_account_id(id) {
             self.by_account.get_mut(id)
         } else {
@@ -466,12 +474,8 @@ impl ShareIndex {
     /// (share ARN, handle) of every share that has principal `id` live, in
     /// ARN order.
     pub fn shares_of_principal(&self, id: &str) -> &[(Arc<str>, Handle)] {
-        let list = if is_account_id(id) {
-            self.by_account.get(id)
-        } else {
-            self.by_principal.get(id)
-        };
-        list.map_or(&[], Vec::as_slice)
+        self.principal_list(id)
+            .map_or(&[], |(_, list)| list.as_slice())
     }
 
     /// Every (principal id, share ARN, handle) whose principal id starts
@@ -858,7 +862,7 @@ pub fn add_share(
     }
     // The handle first: the indexes name the share by it.
     let h = state.shares.reserve(share.arn.clone());
-    associations::apply_associate(state, ctx, &mut share, plan);
+    associations::apply_associate(state, ctx, &mut share, h, plan);
     let share = Arc::new(share);
     state.shares.put(h, share.clone());
     share
@@ -1056,12 +1060,8 @@ pub fn delete_resource_share(
 /// Deletes a share: ends every association, withdraws pending invitations,
 /// marks it DELETED and schedules its purge.
 pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
-    change_share(state, arn, |state, share| {
+    change_share(state, arn, |state, share, h| {
         let owner = share.owner.clone();
-        let h = state
-            .shares
-            .handle(arn)
-            .expect("a share taken out keeps its handle");
         let ended = Some("The resource share was deleted.".to_string());
         for (id, p) in share.principals.iter_mut() {
             if p.assoc.status.is_live() {
@@ -1105,15 +1105,15 @@ pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
 /// change the share and the rest of the state (indexes, invitations, timers)
 /// together, then puts the share back; `None` when there is no such share.
 /// While `change` runs, `state.shares` finds no share `arn`, but the share
-/// keeps its handle.
+/// keeps its handle, which `change` gets for the index entries it writes.
 pub fn change_share<R>(
     state: &mut State,
     arn: &str,
-    change: impl FnOnce(&mut State, &mut ResourceShare) -> R,
+    change: impl FnOnce(&mut State, &mut ResourceShare, Handle) -> R,
 ) -> Option<R> {
     let (h, share) = state.shares.take(arn)?;
     let mut share = Arc::unwrap_or_clone(share);
-    let out = change(state, &mut share);
+    let out = change(state, &mut share, h);
     state.shares.put(h, Arc::new(share));
     Some(out)
 }

@@ -1,4 +1,5 @@
-//! Fixtures shared by the core's unit tests.
+//! Fixtures shared by the core's unit tests and the integration tests
+//! (`tests/it`); not part of the service.
 
 use std::sync::Arc;
 

@@ -251,6 +251,18 @@ async fn acknowledged_writes_survive_sigkill_at_random_moments() {
     );
 }
 
+/// Thirty permissions of ACCOUNTS[0], named `<prefix>0` to `<prefix>29`.
+async fn create_permissions(channel: &tonic::transport::Channel, prefix: &str) {
+    for i in 0..30 {
+        create_permission_with(
+            pb::resource_access_manager_client::ResourceAccessManagerClient::new(channel.clone()),
+            ACCOUNTS[0],
+            &format!("{prefix}{i}"),
+        )
+        .await;
+    }
+}
+
 /// The README's online backup: the database first (SQLite's own backup; here
 /// `VACUUM INTO`, the same consistent copy), then the snapshot file, while
 /// the server runs and snapshots come and go. A server started on the copy
@@ -270,27 +282,11 @@ async fn an_online_backup_restores_every_write_made_before_it() {
     ];
     let ramd = RamdProcess::start_durable(live.to_str().unwrap(), &args);
     let channel = ramd.channel().await;
-    for i in 0..30 {
-        create_permission_with(
-            ResourceAccessManagerClient::new(channel.clone()),
-            ACCOUNTS[0],
-            &format!("before{i}"),
-        )
-        .await;
-    }
+    create_permissions(&channel, "before").await;
     // Writes keep coming (and snapshots with them) while the copy is taken.
     let during = tokio::spawn({
         let channel = channel.clone();
-        async move {
-            for i in 0..30 {
-                create_permission_with(
-                    ResourceAccessManagerClient::new(channel.clone()),
-                    ACCOUNTS[0],
-                    &format!("during{i}"),
-                )
-                .await;
-            }
-        }
+        async move { create_permissions(&channel, "during").await }
     });
     let db = rusqlite::Connection::open(live.join("ramd.db")).unwrap();
     db.execute("VACUUM INTO ?1", [copy.join("ramd.db").to_str().unwrap()])

@@ -31,7 +31,7 @@ use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
 use ramd::core::clock::Ctx;
-use ramd::core::state::{CoreConfig, State};
+use ramd::core::state::State;
 use ramd::core::{
     associations, created_from_policy, invitations, orgs, permissions, principals,
     resource_policies, resource_types, resources, share_permissions, shares, tagging, timers,
@@ -444,11 +444,7 @@ const CALLERS: [&str; 5] = [OWNER, OWNER, RECEIVER, MEMBER_A, STRANGER];
 // ---------------------------------------------------------------------------
 // Core operations on a State.
 
-fn t0() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-}
+use ramd::core::testing::t0;
 
 /// Runs one operation on the generated request bytes; a refusal is returned
 /// after checking that it changed nothing.
@@ -766,35 +762,8 @@ fn project_policy(resource: &str) -> String {
 /// share with resources and principals (a pending invitation for RECEIVER),
 /// and a CREATED_FROM_POLICY share; and the pool of strings naming them.
 fn world() -> (State, Pool) {
-    let mut s = State::new(CoreConfig::default(), [9; 32]);
+    let (mut s, org, ou) = ramd::core::testing::org_with_member(OWNER, MEMBER_A);
     let c = Ctx::new(OWNER, t0(), 1);
-    let org = orgs::create_organization(
-        &mut s,
-        &c,
-        orgs::CreateOrganizationInput {
-            management_account_id: OWNER.into(),
-        },
-    )
-    .unwrap();
-    let ou = orgs::create_organizational_unit(
-        &mut s,
-        &c,
-        orgs::CreateOrganizationalUnitInput {
-            parent_id: org.root_id.clone(),
-            name: "Prod".into(),
-        },
-    )
-    .unwrap();
-    orgs::add_account(
-        &mut s,
-        &c,
-        orgs::AddAccountInput {
-            account_id: MEMBER_A.into(),
-            parent_id: ou.id.clone(),
-        },
-    )
-    .unwrap();
-    orgs::enable_sharing_with_aws_organization(&mut s, &c, ()).unwrap();
     let permission = permissions::create_permission(
         &mut s,
         &c,
