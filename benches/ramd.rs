@@ -15,6 +15,9 @@
 //! `--smoke` runs everything at a tiny size (CI); numbers are reported, not
 //! asserted.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;

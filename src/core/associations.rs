@@ -477,10 +477,17 @@ pub fn apply_associate(
     }
     for r in plan.resources {
         let key: Arc<str> = Arc::from(r.arn.as_str());
+        let was_live = share
+            .resources
+            .get(&*key)
+            .is_some_and(|r| r.assoc.status.is_live());
         let mut assoc = Assoc::new(AssociationStatus::Associated, now);
         if let Some(why) = r.failure {
             assoc.set(AssociationStatus::Failed, Some(why), now);
-        } else {
+            if was_live {
+                state.index.unindex_resource(&share.owner, h, &key);
+            }
+        } else if !was_live {
             state.index.index_resource(&share.owner, h, &key);
         }
         fresh.insert((AssociationType::Resource, r.arn));
@@ -706,8 +713,10 @@ fn end_associations(
     for (kind, id) in order {
         match kind {
             AssociationType::Resource => {
-                state.index.unindex_resource(&share.owner, h, id);
                 if let Some(r) = share.resources.get_mut(id.as_str()) {
+                    if r.assoc.status.is_live() {
+                        state.index.unindex_resource(&share.owner, h, id);
+                    }
                     r.assoc.set(AssociationStatus::Disassociated, None, now);
                 }
             }

@@ -31,6 +31,18 @@ pub const MAX_OU_NAME_CHARS: usize = 128;
 /// directly under the root is at depth 1.
 pub const MAX_OU_DEPTH: usize = 5;
 
+/// Account -> an organization's id or a parent's id: a persistent hash map
+/// with a fixed hasher, so its order, and a snapshot's bytes, follow from
+/// its contents alone (a per-map random hasher would give every decoded
+/// copy another order). Account ids come only from the admin service, so a
+/// fixed hasher is no flooding risk.
+pub type Members = imbl::GenericHashMap<
+    String,
+    String,
+    std::hash::BuildHasherDefault<std::hash::DefaultHasher>,
+    imbl::shared_ptr::DefaultSharedPtr,
+>;
+
 /// An organizational unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganizationalUnit {
@@ -58,8 +70,12 @@ pub struct Organization {
     /// The OUs, by id.
     pub ous: BTreeMap<String, OrganizationalUnit>,
     /// Member account -> its direct parent (the root id or an OU id). The
-    /// management account is a member too.
-    pub accounts: imbl::OrdMap<String, String>,
+    /// management account is a member too. Hashed: receivers look their
+    /// account up on every listing, and a hash probe reads far less memory
+    /// than a search among a hundred thousand string keys. Persistent, so
+    /// a snapshot copies it in O(1); listed in order only by
+    /// DescribeOrganization, which sorts.
+    pub accounts: Members,
 }
 
 impl Organization {
@@ -96,8 +112,9 @@ impl Organization {
 pub struct Orgs {
     /// Organizations, by id.
     by_id: BTreeMap<String, Organization>,
-    /// Member account -> the id of its organization.
-    by_account: imbl::OrdMap<String, String>,
+    /// Member account -> the id of its organization (hashed, as
+    /// `Organization::accounts`).
+    by_account: Members,
 }
 
 impl Orgs {
@@ -279,7 +296,7 @@ pub fn create_organization(
         ),
         id: id.clone(),
         management_account: management.to_string(),
-        accounts: imbl::OrdMap::unit(management.to_string(), root_id.clone()),
+        accounts: Members::default().update(management.to_string(), root_id.clone()),
         root_id,
         sharing_enabled: false,
         ous: BTreeMap::new(),
@@ -441,11 +458,15 @@ pub fn describe_organization(
         .ok_or_else(|| not_a_member(account))?;
     Ok(OrganizationDescription {
         organizational_units: org.ous.values().cloned().collect(),
-        accounts: org
-            .accounts
-            .iter()
-            .map(|(a, p)| (a.clone(), p.clone()))
-            .collect(),
+        accounts: {
+            let mut accounts: Vec<(String, String)> = org
+                .accounts
+                .iter()
+                .map(|(a, p)| (a.clone(), p.clone()))
+                .collect();
+            accounts.sort_unstable();
+            accounts
+        },
         organization: org.clone(),
     })
 }
@@ -561,7 +582,7 @@ mod tests {
         assert!(!o.sharing_enabled);
         assert_eq!(
             o.accounts,
-            imbl::OrdMap::unit(MGMT.into(), o.root_id.clone())
+            Members::default().update(MGMT.into(), o.root_id.clone())
         );
         assert_eq!(s.orgs.org_of(MGMT), Some(&o));
         assert_eq!(s.orgs.get(&o.id), Some(&o));

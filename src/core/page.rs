@@ -192,9 +192,26 @@ pub struct Pager {
     codec: TokenCodec,
     op: String,
     account: String,
-    query_hash: [u8; QUERY_HASH_LEN],
+    query: Query,
     limit: usize,
     after: Option<String>,
+}
+
+/// The filters a token binds: their digest, computed only when a token is
+/// read or issued (most requests fit one page and need neither).
+#[derive(Debug, Clone)]
+enum Query {
+    Text(String),
+    Hash([u8; QUERY_HASH_LEN]),
+}
+
+impl Query {
+    fn hash(&self) -> [u8; QUERY_HASH_LEN] {
+        match self {
+            Query::Text(q) => Sha256::digest(q.as_bytes()).into(),
+            Query::Hash(h) => *h,
+        }
+    }
 }
 
 impl Pager {
@@ -213,21 +230,24 @@ impl Pager {
         max_kind: MaxResultsError,
     ) -> Result<Pager> {
         let limit = page_size(max_results, max_kind)?;
-        let query_hash: [u8; QUERY_HASH_LEN] = Sha256::digest(query.as_bytes()).into();
-        let scope = Scope {
-            op,
-            account,
-            query_hash,
-        };
-        let after = match next_token.filter(|t| !t.is_empty()) {
-            None => None,
-            Some(token) => Some(codec.decode(&scope, token).ok_or_else(invalid_next_token)?),
+        let (query, after) = match next_token.filter(|t| !t.is_empty()) {
+            None => (Query::Text(query.to_string()), None),
+            Some(token) => {
+                let query_hash: [u8; QUERY_HASH_LEN] = Sha256::digest(query.as_bytes()).into();
+                let scope = Scope {
+                    op,
+                    account,
+                    query_hash,
+                };
+                let after = codec.decode(&scope, token).ok_or_else(invalid_next_token)?;
+                (Query::Hash(query_hash), Some(after))
+            }
         };
         Ok(Pager {
             codec: codec.clone(),
             op: op.to_string(),
             account: account.to_string(),
-            query_hash,
+            query,
             limit,
             after,
         })
@@ -286,7 +306,7 @@ impl Pager {
         let scope = Scope {
             op: &self.op,
             account: &self.account,
-            query_hash: self.query_hash,
+            query_hash: self.query.hash(),
         };
         self.codec.encode(&scope, key)
     }

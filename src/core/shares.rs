@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use hashbrown::HashTable;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::core::access;
@@ -210,6 +212,14 @@ impl ResourceShare {
         }
     }
 
+    /// Whether `account` owns the share, read from the ARN, which names the
+    /// owner (`arn:<partition>:ram:<region>:<owner>:resource-share/<id>`, as
+    /// [`owned`] relies on): a listing reads the ARN anyway, while `owner`
+    /// is one more place in memory to fetch.
+    pub fn owned_by(&self, account: &str) -> bool {
+        self.arn.as_bytes().split(|b| *b == b':').nth(4) == Some(account.as_bytes())
+    }
+
     /// Whether the share can still change (not deleted).
     pub fn is_live(&self) -> bool {
         !matches!(self.status, ShareStatus::Deleting | ShareStatus::Deleted)
@@ -260,12 +270,16 @@ pub struct ShareIndex {
     /// How many (principal, share) pairs `by_principal` holds.
     #[serde(skip)]
     pub principal_pairs: usize,
-    /// (hash of the resource ARN, resource ARN, share handle). Only ever
-    /// sought by resource, never listed in order: the hash first makes a
-    /// seek compare integers, not long ARNs that share their first fifty
-    /// bytes; the ARN after it settles collisions.
+    /// The shares holding each live resource: one entry per (hash of the
+    /// resource ARN, share handle), found with one hash probe. Only ever
+    /// sought by resource, never listed in order, so it keeps no ARNs: a
+    /// look-up checks each candidate share's own resources, which settles
+    /// hash collisions ([`ShareIndex::shares_of_resource`]).
     #[serde(skip)]
-    pub by_resource: BTreeSet<(u64, Arc<str>, Handle)>,
+    pub by_resource: HashTable<ResourceEntry>,
+    /// How many (resource, share) pairs `by_resource` holds.
+    #[serde(skip)]
+    pub resource_pairs: usize,
     /// (permission ARN, share ARN) -> attached version.
     #[serde(skip)]
     pub by_permission: BTreeMap<(Arc<str>, Arc<str>), u32>,
@@ -289,6 +303,16 @@ pub struct ResolvedIndex {
 /// The shares of one principal: (share ARN, handle), sorted by ARN.
 pub type ShareList = Vec<(Arc<str>, Handle)>;
 
+/// One share's live resources whose ARNs have one hash (almost always a
+/// single resource).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceEntry {
+    hash: u64,
+    share: Handle,
+    /// How many of the share's live resources have this hash.
+    resources: u32,
+}
+
 /// What an account uses against its quotas.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
@@ -307,8 +331,8 @@ fn first_of(key: &str) -> (Arc<str>, Arc<str>) {
     pair(key, "")
 }
 
-/// The hash `by_resource` orders resources by: fixed keys, so the order is
-/// the same in every run (the index is rebuilt at every start anyway).
+/// The hash `by_resource` files resources under: fixed keys, so it is the
+/// same in every run (the index is rebuilt at every start anyway).
 fn resource_hash(arn: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
@@ -340,7 +364,7 @@ impl ShareIndex {
 
     /// Principal `id` as the index holds it, with its (share ARN, handle)
     /// list, if any share has it.
-    fn principal_list(&self, id: &str) -> Option<(&Arc<str>, &ShareList)> {
+    pub fn principal_list(&self, id: &str) -> Option<(&Arc<str>, &ShareList)> {
         if is_account_id(id) {
             self.by_account.get_key_value(id)
         } else {
@@ -403,24 +427,62 @@ impl ShareIndex {
 
     /// Live (principal, share) and (resource, share) pairs.
     pub fn associations(&self) -> usize {
-        self.principal_pairs + self.by_resource.len()
+        self.principal_pairs + self.resource_pairs
     }
 
-    /// Indexes resource `arn` of the share with handle `h`.
-    pub fn index_resource(&mut self, owner: &str, h: Handle, arn: &Arc<str>) {
-        if self
+    /// Files resource `arn` under the share with handle `h`.
+    fn insert_resource_pair(&mut self, h: Handle, arn: &str) {
+        let hash = resource_hash(arn);
+        match self
             .by_resource
-            .insert((resource_hash(arn), arn.clone(), h))
+            .find_mut(hash, |e| e.hash == hash && e.share == h)
         {
-            self.usage_mut(owner).resource_associations += 1;
+            Some(e) => e.resources += 1,
+            None => {
+                self.by_resource.insert_unique(
+                    hash,
+                    ResourceEntry {
+                        hash,
+                        share: h,
+                        resources: 1,
+                    },
+                    |e| e.hash,
+                );
+            }
         }
+        self.resource_pairs += 1;
     }
 
-    pub fn unindex_resource(&mut self, owner: &str, h: Handle, arn: &str) {
-        if self
+    /// Indexes resource `arn` of the share with handle `h`, whose
+    /// association has just become live (it was not before).
+    pub fn index_resource(&mut self, owner: &str, h: Handle, arn: &str) {
+        self.insert_resource_pair(h, arn);
+        self.usage_mut(owner).resource_associations += 1;
+    }
+
+    /// Takes resource `arn` of the share with handle `h` out of
+    /// `by_resource`; false if it was not filed.
+    fn remove_resource_pair(&mut self, h: Handle, arn: &str) -> bool {
+        let hash = resource_hash(arn);
+        let Ok(mut entry) = self
             .by_resource
-            .remove(&(resource_hash(arn), Arc::from(arn), h))
-        {
+            .find_entry(hash, |e| e.hash == hash && e.share == h)
+        else {
+            return false;
+        };
+        if entry.get().resources > 1 {
+            entry.get_mut().resources -= 1;
+        } else {
+            entry.remove();
+        }
+        self.resource_pairs -= 1;
+        true
+    }
+
+    /// Removes resource `arn` of the share with handle `h`, whose
+    /// association was live and ends now.
+    pub fn unindex_resource(&mut self, owner: &str, h: Handle, arn: &str) {
+        if self.remove_resource_pair(h, arn) {
             let u = self.usage_mut(owner);
             u.resource_associations = u.resource_associations.saturating_sub(1);
         }
@@ -452,7 +514,15 @@ impl ShareIndex {
         self.by_principal.clear();
         self.principal_pairs = 0;
         self.by_resource.clear();
+        self.resource_pairs = 0;
         self.by_permission.clear();
+        let live = |r: &ResourceAssoc| r.assoc.status.is_live();
+        let resources = shares
+            .values()
+            .filter(|s| s.is_live())
+            .map(|s| s.resources.values().filter(|r| live(r)).count())
+            .sum();
+        self.by_resource.reserve(resources, |e| e.hash);
         for (h, share) in shares.with_handles().filter(|(_, s)| s.is_live()) {
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
@@ -460,9 +530,8 @@ impl ShareIndex {
                 }
             }
             for (arn, r) in share.resources.iter() {
-                if r.assoc.status.is_live() {
-                    self.by_resource
-                        .insert((resource_hash(arn), arn.clone(), h));
+                if live(r) {
+                    self.insert_resource_pair(h, arn);
                 }
             }
             for p in share.permissions.values() {
@@ -494,13 +563,36 @@ impl ShareIndex {
             .flat_map(|(p, shares)| shares.iter().map(move |(s, h)| (&**p, &**s, *h)))
     }
 
-    /// The handle of every share that holds `resource_arn` live.
-    pub fn shares_of_resource<'a>(&'a self, arn: &'a str) -> impl Iterator<Item = Handle> + 'a {
+    /// Every live share (in `shares`, the map this index describes) that
+    /// holds resource `arn` live, in no particular order: one hash probe,
+    /// then each candidate's own resources settle hash collisions.
+    pub fn shares_of_resource<'a>(
+        &'a self,
+        shares: &'a ShareMap,
+        arn: &'a str,
+    ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
+        self.resource_candidates(shares, arn).filter(move |s| {
+            s.resources
+                .get(arn)
+                .is_some_and(|r| r.assoc.status.is_live())
+        })
+    }
+
+    /// The shares filed under the hash of resource `arn`: those of
+    /// [`ShareIndex::shares_of_resource`], and in the rare case of a hash
+    /// collision, others the caller must weed out by checking that the
+    /// share holds `arn` live.
+    pub fn resource_candidates<'a>(
+        &'a self,
+        shares: &'a ShareMap,
+        arn: &str,
+    ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
         let hash = resource_hash(arn);
         self.by_resource
-            .range((hash, Arc::from(arn), 0)..)
-            .take_while(move |(k, r, _)| *k == hash && &**r == arn)
-            .map(|(_, _, h)| *h)
+            .iter_hash(hash)
+            .filter(move |e| e.hash == hash)
+            .filter_map(move |e| shares.at(e.share))
+            .map(|s| &**s)
     }
 
     /// The indexes with every handle replaced by its share's ARN: handles
@@ -532,7 +624,25 @@ impl ShareIndex {
             resources: self
                 .by_resource
                 .iter()
-                .map(|(_, arn, h)| (arn.to_string(), arn_at(*h)))
+                .flat_map(|e| {
+                    let share = shares
+                        .at(e.share)
+                        .unwrap_or_else(|| panic!("index handle {} names no share", e.share));
+                    let filed: Vec<(String, String)> = share
+                        .resources
+                        .iter()
+                        .filter(|(arn, r)| r.assoc.status.is_live() && resource_hash(arn) == e.hash)
+                        .map(|(arn, _)| (arn.to_string(), share.arn.to_string()))
+                        .collect();
+                    assert_eq!(
+                        filed.len(),
+                        e.resources as usize,
+                        "share {}: live resources under hash {}",
+                        share.arn,
+                        e.hash
+                    );
+                    filed
+                })
                 .collect(),
             permissions: self
                 .by_permission
@@ -1143,4 +1253,106 @@ pub fn tags_mut<'a>(state: &'a mut State, ctx: &Ctx, arn: &str) -> Result<&'a mu
 /// A key for ordering (share, entity) rows.
 pub fn row_key(share_arn: &str, entity: &str) -> String {
     join_key(&[share_arn, entity])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::testing;
+
+    const OWNER: &str = "111122223333";
+    const MEMBER: &str = "444455556666";
+
+    fn project(n: u32) -> String {
+        format!("arn:aws:codebuild:us-east-1:{OWNER}:project/p{n}")
+    }
+
+    fn share_of(state: &mut State, seed: u64, resources: &[String]) -> String {
+        create_resource_share(
+            state,
+            &Ctx::new(OWNER, testing::t0(), seed),
+            CreateResourceShareInput {
+                name: format!("s{seed}"),
+                entities: Entities {
+                    resource_arns: resources.to_vec(),
+                    principals: vec![MEMBER.to_string()],
+                    sources: Vec::new(),
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .arn
+    }
+
+    fn holders(state: &State, resource: &str) -> Vec<String> {
+        let mut arns: Vec<String> = state
+            .index
+            .shares_of_resource(&state.shares, resource)
+            .map(|s| s.arn.to_string())
+            .collect();
+        arns.sort();
+        arns
+    }
+
+    #[test]
+    fn the_owner_is_read_from_the_arn() {
+        let (mut state, _, _) = testing::org_with_member(OWNER, MEMBER);
+        let arn = share_of(&mut state, 1, &[]);
+        let share = state.shares.get(&arn).unwrap();
+        assert!(share.owned_by(OWNER));
+        assert!(!share.owned_by(MEMBER));
+        assert!(!share.owned_by(""));
+    }
+
+    #[test]
+    fn resources_are_found_by_hash_and_checked_against_the_share() {
+        let (mut state, _, _) = testing::org_with_member(OWNER, MEMBER);
+        let a = share_of(&mut state, 1, &[project(1), project(2)]);
+        let b = share_of(&mut state, 2, &[project(2)]);
+        assert_eq!(holders(&state, &project(1)), std::slice::from_ref(&a));
+        let mut both = vec![a.clone(), b.clone()];
+        both.sort();
+        assert_eq!(holders(&state, &project(2)), both);
+        assert!(holders(&state, &project(3)).is_empty());
+        assert_eq!(state.index.associations(), 3 + 2);
+
+        // A collision: share b filed under the hash of a resource it does
+        // not hold is a candidate, and is weeded out.
+        let hb = state.shares.handle(&b).unwrap();
+        state.index.insert_resource_pair(hb, &project(1));
+        assert_eq!(
+            state
+                .index
+                .resource_candidates(&state.shares, &project(1))
+                .count(),
+            2
+        );
+        assert_eq!(holders(&state, &project(1)), std::slice::from_ref(&a));
+        state.index.remove_resource_pair(hb, &project(1));
+
+        // Ending one association keeps the other share's.
+        let ctx = Ctx::new(OWNER, testing::t0(), 3);
+        associations::disassociate_resource_share(
+            &mut state,
+            &ctx,
+            associations::ShareEntitiesInput {
+                resource_share_arn: a.clone(),
+                entities: Entities {
+                    resource_arns: vec![project(2)],
+                    principals: Vec::new(),
+                    sources: Vec::new(),
+                },
+            },
+        )
+        .unwrap();
+        assert_eq!(holders(&state, &project(2)), std::slice::from_ref(&b));
+        assert_eq!(holders(&state, &project(1)), [a]);
+        let mut rebuilt = state.index.clone();
+        rebuilt.rebuild(&state.shares);
+        assert_eq!(
+            rebuilt.resolved(&state.shares),
+            state.index.resolved(&state.shares)
+        );
+    }
 }

@@ -14,6 +14,7 @@
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::{Bound, RangeBounds};
+use std::sync::Arc;
 
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -48,6 +49,22 @@ fn pair<K, V>(e: &(K, V)) -> (&K, &V) {
 
 fn pair_mut<K, V>(e: &mut (K, V)) -> (&K, &mut V) {
     (&e.0, &mut e.1)
+}
+
+impl<V> VecMap<Arc<str>, V> {
+    /// The value under `key`, found first by address among a few entries:
+    /// a key interned with `key` (the same allocation) matches without
+    /// reading either string, which a listing would otherwise fetch from
+    /// memory only to compare. Otherwise by comparison.
+    pub fn get_interned(&self, key: &Arc<str>) -> Option<&V> {
+        const SCAN_UP_TO: usize = 8;
+        if self.entries.len() <= SCAN_UP_TO {
+            if let Some((_, v)) = self.entries.iter().find(|(k, _)| Arc::ptr_eq(k, key)) {
+                return Some(v);
+            }
+        }
+        self.get(&**key)
+    }
 }
 
 impl<K: Ord, V> VecMap<K, V> {
@@ -298,6 +315,23 @@ impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for V
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn interned_keys_are_found_by_address_or_by_value() {
+        let keys: Vec<Arc<str>> = (0..20).map(|i| Arc::from(format!("k{i:02}"))).collect();
+        for n in [1, 3, 8, 9, 20] {
+            let mut m: VecMap<Arc<str>, usize> = VecMap::new();
+            for (i, k) in keys.iter().take(n).enumerate() {
+                m.insert(k.clone(), i);
+            }
+            for (i, k) in keys.iter().take(n).enumerate() {
+                // The same allocation, and an equal string elsewhere.
+                assert_eq!(m.get_interned(k), Some(&i));
+                assert_eq!(m.get_interned(&Arc::from(&**k)), Some(&i));
+            }
+            assert_eq!(m.get_interned(&Arc::from("absent")), None);
+        }
+    }
 
     #[test]
     fn behaves_like_a_btreemap() {
