@@ -73,6 +73,7 @@
 //! do; the token binds the ARNs and the `principal` filter.
 
 use std::collections::BTreeSet;
+use std::io::Write as _;
 
 use serde_json::{Map, Value};
 
@@ -290,14 +291,41 @@ fn internal(what: String) -> Error {
     Error::ServerInternal(what)
 }
 
+/// What a statement takes from a rendered template: its `Action` and its
+/// `Condition`; the other members (`Effect`) are not used.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Body {
+    #[serde(rename = "Action")]
+    action: Option<Value>,
+    #[serde(rename = "Condition")]
+    condition: Option<Value>,
+}
+
+impl Body {
+    /// Reads a rendered template, which must be a JSON object. Read into
+    /// [`Body`] directly, the members a statement does not use are skipped
+    /// rather than built; a template that repeats a member (valid JSON, the
+    /// last one counts) is read the general way.
+    fn parse(rendered: &str) -> Option<Body> {
+        if !rendered.trim_start().starts_with('{') {
+            return None;
+        }
+        serde_json::from_str(rendered)
+            .ok()
+            .or_else(|| match serde_json::from_str(rendered) {
+                Ok(Value::Object(mut members)) => Some(Body {
+                    action: members.remove("Action"),
+                    condition: members.remove("Condition"),
+                }),
+                _ => None,
+            })
+    }
+}
+
 /// The rendered template of the permission `share` attaches for the type of
-/// `arn`, as a JSON object; `None` when no permission is attached for that
-/// type (the share then grants nothing on the resource).
-fn template_of(
-    state: &State,
-    share: &ResourceShare,
-    arn: &str,
-) -> Result<Option<Map<String, Value>>> {
+/// `arn`; `None` when no permission is attached for that type (the share
+/// then grants nothing on the resource).
+fn template_of(state: &State, share: &ResourceShare, arn: &str) -> Result<Option<Body>> {
     let Some(resource) = share.resources.get(arn) else {
         return Ok(None);
     };
@@ -323,9 +351,9 @@ fn template_of(
                 attached.arn, share.arn
             ))
         })?;
-    match serde_json::from_str(&rendered) {
-        Ok(Value::Object(body)) => Ok(Some(body)),
-        _ => Err(internal(format!(
+    match Body::parse(&rendered) {
+        Some(body) => Ok(Some(body)),
+        None => Err(internal(format!(
             "the template of attached permission {} is not a JSON object",
             attached.arn
         ))),
@@ -549,12 +577,12 @@ fn values_of(v: Value) -> Vec<Value> {
 fn write_statement(
     out: &mut Vec<u8>,
     sid: usize,
-    body: &Map<String, Value>,
+    body: &Body,
     group: &Group<'_>,
     share: &ResourceShare,
     arn: &str,
 ) {
-    let mut merged = match body.get("Condition") {
+    let mut merged = match &body.condition {
         Some(Value::Object(c)) => c.clone(),
         _ => Map::new(),
     };
@@ -566,11 +594,11 @@ fn write_statement(
     }
     out.extend_from_slice(br#"{"Sid":""#);
     out.extend_from_slice(SID_PREFIX.as_bytes());
-    out.extend_from_slice(sid.to_string().as_bytes());
+    let _ = write!(out, "{sid}");
     out.extend_from_slice(br#"","Effect":"Allow","Principal":"#);
     group.write_principal(out);
     out.extend_from_slice(br#","Action":"#);
-    match body.get("Action") {
+    match &body.action {
         Some(action) => write_json(out, action),
         None => out.extend_from_slice(b"[]"),
     }
@@ -593,6 +621,27 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_template_body_keeps_action_and_condition_only() {
+        let body = Body::parse(
+            r#"{"Effect":"Allow","Action":["a:B"],"Condition":{"Bool":{"aws:SecureTransport":"true"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(body.action, Some(json!(["a:B"])));
+        assert_eq!(
+            body.condition,
+            Some(json!({"Bool": {"aws:SecureTransport": "true"}}))
+        );
+        // A repeated member: the last one counts, as in a JSON object.
+        let body = Body::parse(r#"{"Action":"a:B","Effect":"Allow","Action":["a:C"]}"#).unwrap();
+        assert_eq!(body.action, Some(json!(["a:C"])));
+        assert_eq!(body.condition, None);
+        assert!(Body::parse(r#"  {"Effect":"Allow"}"#).is_some_and(|b| b.action.is_none()));
+        for not_an_object in [r#"[["a:B"], null]"#, "\"x\"", "", "{"] {
+            assert!(Body::parse(not_an_object).is_none(), "{not_an_object}");
+        }
+    }
     use crate::core::associations::{self, Entities, ShareEntitiesInput};
     use crate::core::catalog::Catalog;
     use crate::core::invitations::{self, InvitationInput};
