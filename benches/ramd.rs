@@ -1159,15 +1159,19 @@ async fn main() {
         .expect("start the no-op server");
     let noop_chans = channels(noop_port, args.connections).await;
 
-    line("| operation | ramd ops/s | p50 ms | p99 ms | p99.9 ms | errors | no-op ops/s | ramd / no-op | server CPU µs/call ramd / no-op |".into());
-    line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |".into());
+    line("| operation | ramd ops/s | p50 ms | p99 ms | p99.9 ms | errors | no-op ops/s | ramd / no-op | per round, lowest–highest | server CPU µs/call ramd / no-op |".into());
+    line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |".into());
     let ramd_pid = ramd.child.id();
     let noop_pid = noop.id();
     let rounds = args.rounds.max(1);
     let round_seconds = args.seconds / f64::from(rounds);
     for (name, call) in &all {
         let (mut m, mut base) = (Measured::empty(), Measured::empty());
+        // The ratio of each round pair too: how far the two servers' turns
+        // disagree within the run.
+        let mut ratios: Vec<f64> = Vec::new();
         for _ in 0..rounds {
+            let (ours, theirs) = ((m.ok, m.elapsed), (base.ok, base.elapsed));
             run_round(
                 &chans,
                 args.concurrency,
@@ -1186,9 +1190,15 @@ async fn main() {
                 &mut base,
             )
             .await;
+            let rate = |now: &Measured, (ok, elapsed): (u64, f64)| {
+                (now.ok - ok) as f64 / (now.elapsed - elapsed).max(f64::EPSILON)
+            };
+            ratios.push(rate(&m, ours) / rate(&base, theirs).max(f64::EPSILON));
         }
+        let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let highest = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         line(format!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {:.1} / {:.1} |",
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {lowest:.2}–{highest:.2} | {:.1} / {:.1} |",
             m.throughput(),
             m.q_ms(0.5),
             m.q_ms(0.99),
