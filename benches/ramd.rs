@@ -373,7 +373,7 @@ where
 
 /// One round of `call` against the server process `pid` (reached over
 /// `channels`), added to `into` with the CPU time the server spent; call
-/// numbers continue from `into`.
+/// numbers continue from `into`. Returns the round's own throughput.
 async fn run_round(
     channels: &[Channel],
     per_channel: usize,
@@ -381,7 +381,7 @@ async fn run_round(
     pid: u32,
     call: &Call,
     into: &mut Measured,
-) {
+) -> f64 {
     let c = call.clone();
     let cpu = cpu_seconds(pid);
     let mut round = load(
@@ -393,7 +393,9 @@ async fn run_round(
     )
     .await;
     round.cpu = cpu_seconds(pid) - cpu;
+    let throughput = round.throughput();
     into.add(round);
+    throughput
 }
 
 /// Runs `connections` keep-alive HTTP/1.1 clients against the AWS-protocol
@@ -1171,8 +1173,7 @@ async fn main() {
         // disagree within the run.
         let mut ratios: Vec<f64> = Vec::new();
         for _ in 0..rounds {
-            let (ours, theirs) = ((m.ok, m.elapsed), (base.ok, base.elapsed));
-            run_round(
+            let ours = run_round(
                 &chans,
                 args.concurrency,
                 round_seconds,
@@ -1181,7 +1182,7 @@ async fn main() {
                 &mut m,
             )
             .await;
-            run_round(
+            let theirs = run_round(
                 &noop_chans,
                 args.concurrency,
                 round_seconds,
@@ -1190,10 +1191,7 @@ async fn main() {
                 &mut base,
             )
             .await;
-            let rate = |now: &Measured, (ok, elapsed): (u64, f64)| {
-                (now.ok - ok) as f64 / (now.elapsed - elapsed).max(f64::EPSILON)
-            };
-            ratios.push(rate(&m, ours) / rate(&base, theirs).max(f64::EPSILON));
+            ratios.push(ours / theirs.max(f64::EPSILON));
         }
         let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let highest = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);

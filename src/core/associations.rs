@@ -477,17 +477,16 @@ pub fn apply_associate(
     }
     for r in plan.resources {
         let key: Arc<str> = Arc::from(r.arn.as_str());
-        let was_live = share
+        // Plans never name a resource the share holds live
+        // (`plan_associate` skips them; the other plans are for new shares).
+        debug_assert!(!share
             .resources
             .get(&*key)
-            .is_some_and(|r| r.assoc.status.is_live());
+            .is_some_and(|r| r.assoc.status.is_live()));
         let mut assoc = Assoc::new(AssociationStatus::Associated, now);
         if let Some(why) = r.failure {
             assoc.set(AssociationStatus::Failed, Some(why), now);
-            if was_live {
-                state.index.unindex_resource(&share.owner, h, &key);
-            }
-        } else if !was_live {
+        } else {
             state.index.index_resource(&share.owner, h, &key);
         }
         fresh.insert((AssociationType::Resource, r.arn));
@@ -713,10 +712,9 @@ fn end_associations(
     for (kind, id) in order {
         match kind {
             AssociationType::Resource => {
+                // Live: disassociation refuses a resource that is not.
+                state.index.unindex_resource(&share.owner, h, id);
                 if let Some(r) = share.resources.get_mut(id.as_str()) {
-                    if r.assoc.status.is_live() {
-                        state.index.unindex_resource(&share.owner, h, id);
-                    }
                     r.assoc.set(AssociationStatus::Disassociated, None, now);
                 }
             }

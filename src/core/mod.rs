@@ -17,6 +17,7 @@ pub mod page;
 pub mod permissions;
 pub mod policy;
 pub mod principals;
+pub mod read_ahead;
 pub mod resource_policies;
 pub mod resource_types;
 pub mod resources;

@@ -81,6 +81,7 @@ use crate::core::arn::{Arn, Principal, SourceId};
 use crate::core::clock::Ctx;
 use crate::core::permissions::FeatureSet;
 use crate::core::policy;
+use crate::core::read_ahead::{self, ReadAhead};
 use crate::core::share_permissions;
 use crate::core::shares::{AssociationStatus, ResourceShare, ShareStatus};
 use crate::core::state::State;
@@ -175,74 +176,33 @@ fn shares_holding<'a>(state: &'a State, owner: &'a str, arn: &'a str) -> Vec<&'a
         .index
         .resource_candidates(&state.shares, arn)
         .collect();
-    warm(&shares);
-    shares.retain(|s| {
-        s.owner == owner
-            && s.status == ShareStatus::Active
-            && s.resources
-                .get(arn)
-                .is_some_and(|r| r.assoc.status == AssociationStatus::Associated)
-    });
+    read_ahead(&shares);
+    shares.retain(|s| s.holds_live(arn) && s.owner == owner && s.status == ShareStatus::Active);
     shares.sort_unstable_by(|a, b| a.arn.cmp(&b.arn));
     shares
 }
 
-/// How many entries of each of a share's maps [`warm`] reads ahead.
-const WARM_ENTRIES: usize = 8;
-
-/// Reads what a policy document reads of `shares`, in two rounds whose
-/// reads are independent of one another: the owner and the entries of the
+/// Reads what the checks and a policy document read of `shares`, in two
+/// rounds of independent reads: the owner and the entries of the
 /// resource, principal and permission maps, then the strings those entries
-/// point to. At a million shares each is a cache miss; read this way they
-/// overlap, where the checks and the document would fetch them one after
-/// another. Only a hint: nothing here changes a result.
-fn warm(shares: &[&ResourceShare]) {
-    let first_and_last = |b: &[u8]| {
-        usize::from(b.first().copied().unwrap_or(0)) + usize::from(b.last().copied().unwrap_or(0))
-    };
-    let mut sum = 0usize;
+/// point to.
+fn read_ahead(shares: &[&ResourceShare]) {
+    let mut ahead = ReadAhead::default();
     for s in shares {
-        sum += first_and_last(s.owner.as_bytes());
-        sum += s
-            .resources
-            .keys()
-            .take(WARM_ENTRIES)
-            .map(|k| k.len())
-            .sum::<usize>();
-        sum += s
-            .principals
-            .iter()
-            .take(WARM_ENTRIES)
-            .map(|(k, p)| k.len() + p.assoc.status as usize)
-            .sum::<usize>();
-        sum += s
-            .permissions
-            .iter()
-            .take(WARM_ENTRIES)
-            .map(|(k, p)| k.len() + p.arn.len())
-            .sum::<usize>();
+        ahead.text(&s.owner);
+        ahead.entries(&s.resources, |_| 0);
+        ahead.entries(&s.principals, |p| p.assoc.status as usize);
+        ahead.entries(&s.permissions, |p| p.arn.len());
     }
     for s in shares {
-        sum += s
-            .resources
-            .keys()
-            .take(WARM_ENTRIES)
-            .map(|k| first_and_last(k.as_bytes()))
-            .sum::<usize>();
-        sum += s
-            .principals
-            .keys()
-            .take(WARM_ENTRIES)
-            .map(|k| first_and_last(k.as_bytes()))
-            .sum::<usize>();
-        sum += s
-            .permissions
-            .iter()
-            .take(WARM_ENTRIES)
-            .map(|(k, p)| first_and_last(k.as_bytes()) + first_and_last(p.arn.as_bytes()))
-            .sum::<usize>();
+        ahead.keys(&s.resources);
+        ahead.keys(&s.principals);
+        ahead.keys(&s.permissions);
+        for p in s.permissions.values().take(read_ahead::ENTRIES) {
+            ahead.text(&p.arn);
+        }
     }
-    std::hint::black_box(sum);
+    ahead.done();
 }
 
 /// The policy document of one resource held by `shares` (those of
@@ -293,32 +253,23 @@ fn internal(what: String) -> Error {
 
 /// What a statement takes from a rendered template: its `Action` and its
 /// `Condition`; the other members (`Effect`) are not used.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default)]
 struct Body {
-    #[serde(rename = "Action")]
     action: Option<Value>,
-    #[serde(rename = "Condition")]
     condition: Option<Value>,
 }
 
 impl Body {
-    /// Reads a rendered template, which must be a JSON object. Read into
-    /// [`Body`] directly, the members a statement does not use are skipped
-    /// rather than built; a template that repeats a member (valid JSON, the
-    /// last one counts) is read the general way.
+    /// Reads a rendered template, which must be a JSON object (a repeated
+    /// member is valid JSON: the last one counts).
     fn parse(rendered: &str) -> Option<Body> {
-        if !rendered.trim_start().starts_with('{') {
-            return None;
+        match serde_json::from_str(rendered) {
+            Ok(Value::Object(mut members)) => Some(Body {
+                action: members.remove("Action"),
+                condition: members.remove("Condition"),
+            }),
+            _ => None,
         }
-        serde_json::from_str(rendered)
-            .ok()
-            .or_else(|| match serde_json::from_str(rendered) {
-                Ok(Value::Object(mut members)) => Some(Body {
-                    action: members.remove("Action"),
-                    condition: members.remove("Condition"),
-                }),
-                _ => None,
-            })
     }
 }
 

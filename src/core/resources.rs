@@ -12,6 +12,7 @@ use crate::core::catalog::{Catalog, RegionScope};
 use crate::core::clock::Ctx;
 use crate::core::page::join_key;
 use crate::core::permissions::ResourceOwner;
+use crate::core::read_ahead::ReadAhead;
 use crate::core::resource_types::RegionScopeFilter;
 use crate::core::shares::{self, AssociationStatus, ResourceAssoc, ResourceShare, ShareStatus};
 use crate::core::state::State;
@@ -151,10 +152,6 @@ pub fn shares_from<'a>(
 /// How many shares [`resources_warmed`] reads ahead together.
 const WARM_BATCH: usize = 8;
 
-/// How many resources of each share [`resources_warmed`] reads ahead: a
-/// page rarely takes more from one share, and reading ahead is only a hint.
-const WARM_RESOURCES: usize = 4;
-
 /// `shares`, unchanged, pulled a batch at a time; before a batch is handed
 /// out, the memory its rows will read is fetched for the whole batch at
 /// once: the resource entries of every share, then the ARNs they point to.
@@ -170,21 +167,14 @@ fn resources_warmed<'a>(
             batch.clear();
             taken = 0;
             batch.extend(shares.by_ref().take(WARM_BATCH));
-            let keys = |s: &&'a ResourceShare| s.resources.keys().take(WARM_RESOURCES);
-            // The entries (each key's length lives in its entry)...
-            let lengths: usize = batch.iter().flat_map(keys).map(|k| k.len()).sum();
-            // ...then the first and last bytes of every ARN (an ARN spans
-            // two cache lines as often as not).
-            let bytes: u32 = batch
-                .iter()
-                .flat_map(keys)
-                .map(|k| {
-                    let b = k.as_bytes();
-                    let (first, last) = (b.first(), b.last());
-                    u32::from(first.copied().unwrap_or(0)) + u32::from(last.copied().unwrap_or(0))
-                })
-                .sum();
-            std::hint::black_box((lengths, bytes));
+            let mut ahead = ReadAhead::default();
+            for s in &batch {
+                ahead.entries(&s.resources, |_| 0);
+            }
+            for s in &batch {
+                ahead.keys(&s.resources);
+            }
+            ahead.done();
         }
         let share = batch.get(taken).copied();
         taken += 1;

@@ -220,6 +220,15 @@ impl ResourceShare {
         self.arn.as_bytes().split(|b| *b == b':').nth(4) == Some(account.as_bytes())
     }
 
+    /// Whether the share holds resource `arn` with a live association
+    /// (for a resource, an ASSOCIATED one: resources are only ever
+    /// ASSOCIATED, FAILED or DISASSOCIATED).
+    pub fn holds_live(&self, arn: &str) -> bool {
+        self.resources
+            .get(arn)
+            .is_some_and(|r| r.assoc.status.is_live())
+    }
+
     /// Whether the share can still change (not deleted).
     pub fn is_live(&self) -> bool {
         !matches!(self.status, ShareStatus::Deleting | ShareStatus::Deleted)
@@ -274,7 +283,7 @@ pub struct ShareIndex {
     /// resource ARN, share handle), found with one hash probe. Only ever
     /// sought by resource, never listed in order, so it keeps no ARNs: a
     /// look-up checks each candidate share's own resources, which settles
-    /// hash collisions ([`ShareIndex::shares_of_resource`]).
+    /// hash collisions ([`ShareIndex::resource_candidates`]).
     #[serde(skip)]
     pub by_resource: HashTable<ResourceEntry>,
     /// How many (resource, share) pairs `by_resource` holds.
@@ -454,7 +463,8 @@ impl ShareIndex {
     }
 
     /// Indexes resource `arn` of the share with handle `h`, whose
-    /// association has just become live (it was not before).
+    /// association has just become live (it was not before: an entry
+    /// counts the share's live resources under one hash).
     pub fn index_resource(&mut self, owner: &str, h: Handle, arn: &str) {
         self.insert_resource_pair(h, arn);
         self.usage_mut(owner).resource_associations += 1;
@@ -516,12 +526,9 @@ impl ShareIndex {
         self.by_resource.clear();
         self.resource_pairs = 0;
         self.by_permission.clear();
-        let live = |r: &ResourceAssoc| r.assoc.status.is_live();
-        let resources = shares
-            .values()
-            .filter(|s| s.is_live())
-            .map(|s| s.resources.values().filter(|r| live(r)).count())
-            .sum();
+        // The quota usage (kept in snapshots) counts the live resource
+        // associations already: room for all of them, without rehashing.
+        let resources = self.usage.values().map(|u| u.resource_associations).sum();
         self.by_resource.reserve(resources, |e| e.hash);
         for (h, share) in shares.with_handles().filter(|(_, s)| s.is_live()) {
             for (id, p) in share.principals.iter() {
@@ -530,7 +537,7 @@ impl ShareIndex {
                 }
             }
             for (arn, r) in share.resources.iter() {
-                if live(r) {
+                if r.assoc.status.is_live() {
                     self.insert_resource_pair(h, arn);
                 }
             }
@@ -563,25 +570,12 @@ impl ShareIndex {
             .flat_map(|(p, shares)| shares.iter().map(move |(s, h)| (&**p, &**s, *h)))
     }
 
-    /// Every live share (in `shares`, the map this index describes) that
-    /// holds resource `arn` live, in no particular order: one hash probe,
-    /// then each candidate's own resources settle hash collisions.
-    pub fn shares_of_resource<'a>(
-        &'a self,
-        shares: &'a ShareMap,
-        arn: &'a str,
-    ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
-        self.resource_candidates(shares, arn).filter(move |s| {
-            s.resources
-                .get(arn)
-                .is_some_and(|r| r.assoc.status.is_live())
-        })
-    }
-
-    /// The shares filed under the hash of resource `arn`: those of
-    /// [`ShareIndex::shares_of_resource`], and in the rare case of a hash
-    /// collision, others the caller must weed out by checking that the
-    /// share holds `arn` live.
+    /// The live shares (in `shares`, the map this index describes) filed
+    /// under the hash of resource `arn`, in no particular order, with one
+    /// hash probe: every share that holds `arn` live, and in the rare case
+    /// of a hash collision others, which the caller weeds out with
+    /// [`ResourceShare::holds_live`] (after reading what else it needs of
+    /// the shares, so the reads overlap).
     pub fn resource_candidates<'a>(
         &'a self,
         shares: &'a ShareMap,
@@ -1285,10 +1279,13 @@ mod tests {
         .arn
     }
 
+    /// The shares holding `resource`, found as GetResourcePolicies finds
+    /// them.
     fn holders(state: &State, resource: &str) -> Vec<String> {
         let mut arns: Vec<String> = state
             .index
-            .shares_of_resource(&state.shares, resource)
+            .resource_candidates(&state.shares, resource)
+            .filter(|s| s.holds_live(resource))
             .map(|s| s.arn.to_string())
             .collect();
         arns.sort();
