@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::core::arn::Principal;
 use crate::core::permissions::FeatureSet;
-use crate::core::read_ahead::ReadAhead;
+use crate::core::read_ahead::{Batches, ReadAhead};
 use crate::core::share_map::Handle;
 use crate::core::shares::{AssociationStatus, PrincipalAssoc, ResourceShare, ShareStatus};
 use crate::core::state::State;
@@ -187,11 +187,9 @@ pub fn visible_shares_from<'a>(
         next: 0,
         ready: Vec::new(),
         taken: 0,
+        sizes: Batches::default(),
     }
 }
-
-/// How many candidates [`Visible`] checks together.
-const BATCH: usize = 8;
 
 /// The shares of [`visible_shares_from`], checked a batch of candidates at
 /// a time and stage by stage: first every candidate's slot, then every
@@ -200,8 +198,8 @@ const BATCH: usize = 8;
 /// at once; checked one share after another, each share's reads would wait
 /// for the previous share's. At a million shares nearly every one of these
 /// reads misses the caches, so this is where a receiver's listing spends its
-/// time. A listing that stops early has checked at most one batch more than
-/// it used.
+/// time. Batches grow (`read_ahead::Batches`: 4, 8, 16, ...), so a listing
+/// that stops early (a page) has checked little more than it used.
 struct Visible<'a> {
     state: &'a State,
     account: &'a str,
@@ -214,6 +212,8 @@ struct Visible<'a> {
     /// Checked shares of the current batch, and how many were handed out.
     ready: Vec<&'a ResourceShare>,
     taken: usize,
+    /// How many candidates the next batches check.
+    sizes: Batches,
 }
 
 impl<'a> Visible<'a> {
@@ -221,7 +221,7 @@ impl<'a> Visible<'a> {
     fn check_batch(&mut self) {
         let (state, account) = (self.state, self.account);
         let start = self.next;
-        let mut end = (start + BATCH).min(self.candidates.len());
+        let mut end = (start + self.sizes.next_size()).min(self.candidates.len());
         // Copies of one share stay in one batch.
         while self.several
             && end < self.candidates.len()
@@ -309,6 +309,7 @@ mod tests {
     use super::*;
     use crate::core::associations::Entities;
     use crate::core::clock::Ctx;
+    use crate::core::read_ahead::MAX_BATCH;
     use crate::core::shares::{self, CreateResourceShareInput};
     use crate::core::testing;
 
@@ -414,7 +415,7 @@ mod tests {
         // pairs straddle a batch's end. Some shares are deleted again (and
         // leave the index).
         let mut expected = Vec::new();
-        for seed in 0..4 * BATCH as u64 {
+        for seed in 0..2 * MAX_BATCH as u64 {
             let arn = share(&mut state, 300 + seed, MEMBER);
             match seed % 3 {
                 0 => shares::end_share(&mut state, &ctx(OWNER, 500 + seed), &arn),

@@ -32,6 +32,15 @@ pub const AWS_ACCOUNT: &str = "aws";
 /// How much of a rejected input is echoed back in an error message.
 const MAX_ECHO_CHARS: usize = 256;
 
+/// The hash the in-memory tables file ARNs under: fixed keys, so it is the
+/// same in every run (those tables are rebuilt at every start anyway).
+pub fn arn_hash(arn: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    arn.hash(&mut h);
+    h.finish()
+}
+
 /// Whether `s` is an AWS account id: exactly 12 ASCII digits.
 pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())

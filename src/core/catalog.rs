@@ -155,6 +155,9 @@ pub(crate) fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
 pub struct Catalog {
     types: Vec<ResourceTypeInfo>,
     by_lower_name: HashMap<String, usize>,
+    /// (address of a type's display name, its index), sorted: the names
+    /// the catalogue lends out ([`Catalog::type_of_name`]).
+    by_name_address: Vec<(usize, usize)>,
     permissions: HashMap<String, (usize, usize)>,
     /// (type, permission) indexes of every AWS managed permission, by name.
     permissions_by_name: Vec<(usize, usize)>,
@@ -193,6 +196,23 @@ impl Catalog {
             None => self.by_lower_name.get(&name.to_ascii_lowercase()),
         };
         index.map(|&i| &self.types[i])
+    }
+
+    /// The type whose display name is `name`, usually the catalogue's own
+    /// string (as shares hold it): found by its address, with no hashing
+    /// and no compares, since every listed resource asks. Other strings
+    /// are looked up by name.
+    pub fn type_of_name(&self, name: &str) -> Option<&ResourceTypeInfo> {
+        let address = name.as_ptr() as usize;
+        match self
+            .by_name_address
+            .binary_search_by_key(&address, |&(a, _)| a)
+        {
+            Ok(i) if self.types[self.by_name_address[i].1].resource_type.len() == name.len() => {
+                Some(&self.types[self.by_name_address[i].1])
+            }
+            _ => self.resource_type(name),
+        }
     }
 
     /// The type of the resource an ARN names, found through the IAM ARN
@@ -315,9 +335,16 @@ impl Catalog {
                 .name
                 .cmp(&types[b.0].managed_permissions[b.1].name)
         });
+        let mut by_name_address: Vec<(usize, usize)> = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.resource_type.as_ptr() as usize, i))
+            .collect();
+        by_name_address.sort_unstable();
         Ok(Catalog {
             types,
             by_lower_name,
+            by_name_address,
             permissions,
             permissions_by_name,
             arn_formats,
@@ -686,6 +713,28 @@ mod tests {
         }
         assert!(c.resource_type("ec2:Instance").is_none());
         assert!(c.resource_type("").is_none());
+    }
+
+    #[test]
+    fn type_of_name_finds_the_catalogues_own_names_and_others() {
+        let c = Catalog::get();
+        for t in c.resource_types() {
+            let own = t.resource_type.as_str();
+            let found = c.type_of_name(own).unwrap();
+            assert!(std::ptr::eq(found, t), "{own}");
+            // The same text elsewhere, and the start of the catalogue's
+            // own string, are looked up by name.
+            assert!(std::ptr::eq(
+                c.type_of_name(&own.to_uppercase()).unwrap(),
+                t
+            ));
+            let start = &own[..own.len() - 1];
+            assert_eq!(
+                c.type_of_name(start).map(|x| x.resource_type.as_str()),
+                c.resource_type(start).map(|x| x.resource_type.as_str())
+            );
+        }
+        assert!(c.type_of_name("ec2:Instance").is_none());
     }
 
     #[test]

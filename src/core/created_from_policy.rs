@@ -292,31 +292,28 @@ pub fn put_resource_policy(
         None => {
             let name = format!("CFP-{}", ctx.ids.uuid().replace('-', ""));
             let arn = state.permission_arn(&owner, &name);
-            state.permissions.insert(
-                arn.clone(),
-                Permission {
-                    arn: arn.clone(),
-                    name,
-                    owner: owner.clone(),
-                    resource_type: rt.resource_type.clone(),
-                    feature_set: FeatureSet::CreatedFromPolicy,
-                    deprecated: false,
-                    versions: VecMap::from_iter([(
-                        1,
-                        Version {
-                            template: grant.template.clone(),
-                            parameters: Vec::new(),
-                            creation_time: ctx.now,
-                            last_updated_time: ctx.now,
-                        },
-                    )]),
-                    default_version: 1,
-                    last_version: 1,
-                    tags: Tags::new(),
-                    creation_time: ctx.now,
-                    last_updated_time: ctx.now,
-                },
-            );
+            state.permissions.insert(Permission {
+                arn: arn.clone(),
+                name,
+                owner: owner.clone(),
+                resource_type: rt.resource_type.clone(),
+                feature_set: FeatureSet::CreatedFromPolicy,
+                deprecated: false,
+                versions: VecMap::from_iter([(
+                    1,
+                    Version {
+                        template: grant.template.clone(),
+                        parameters: Vec::new(),
+                        creation_time: ctx.now,
+                        last_updated_time: ctx.now,
+                    },
+                )]),
+                default_version: 1,
+                last_version: 1,
+                tags: Tags::new(),
+                creation_time: ctx.now,
+                last_updated_time: ctx.now,
+            });
             AttachedPermission {
                 arn,
                 version: 1,

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod invitations;
 pub mod orgs;
 pub mod page;
+pub mod permission_map;
 pub mod permissions;
 pub mod policy;
 pub mod principals;

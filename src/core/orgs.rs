@@ -8,7 +8,8 @@
 //!
 //! Invariants of `Orgs`: organization ids, root ids and OU ids are unique
 //! across the server; an account is a member of at most one organization, and
-//! the account index names exactly the members of each organization; every
+//! the account index names exactly the members of each organization, with the
+//! parent the organization gives them; every
 //! member's parent and every OU's parent is the organization's root or one of
 //! its OUs; the management account is always a member. OUs are never moved or
 //! deleted, so the parent links form a tree rooted at the root.
@@ -107,33 +108,112 @@ impl Organization {
     }
 }
 
+/// Where a member account sits: its organization and its direct parent
+/// (the root id or an OU id, as `Organization::accounts` has it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub org: String,
+    pub parent: String,
+}
+
+/// Member account -> its [`Placement`], hashed as [`Members`] is.
+pub type Placements = imbl::GenericHashMap<
+    String,
+    Placement,
+    std::hash::BuildHasherDefault<std::hash::DefaultHasher>,
+    imbl::shared_ptr::DefaultSharedPtr,
+>;
+
 /// Every organization the server knows.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Orgs {
     /// Organizations, by id.
     by_id: BTreeMap<String, Organization>,
-    /// Member account -> the id of its organization (hashed, as
-    /// `Organization::accounts`).
+    /// Member account -> its organization and parent. The parent repeats
+    /// `Organization::accounts`, so a receiver's position (organization,
+    /// parent, and from there its OUs) takes one hash probe among a hundred
+    /// thousand members, not two.
+    by_account: Placements,
+}
+
+/// How `Orgs` is encoded: the organizations, then account -> organization
+/// id (the parents are in the organizations).
+#[derive(Serialize)]
+struct OrgsOut<'a> {
+    by_id: &'a BTreeMap<String, Organization>,
+    #[serde(serialize_with = "org_ids")]
+    by_account: &'a Placements,
+}
+
+#[derive(Deserialize)]
+struct OrgsIn {
+    by_id: BTreeMap<String, Organization>,
     by_account: Members,
+}
+
+fn org_ids<S: serde::Serializer>(
+    members: &&Placements,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(members.iter().map(|(account, p)| (account, &p.org)))
+}
+
+impl Serialize for Orgs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        OrgsOut {
+            by_id: &self.by_id,
+            by_account: &self.by_account,
+        }
+        .serialize(s)
+    }
+}
+
+/// Decoded with each account's parent taken from its organization. The
+/// placements are filled in the encoded order, which is the order the
+/// encoded map had, so encoding again gives the same bytes.
+impl<'de> Deserialize<'de> for Orgs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Orgs, D::Error> {
+        let wire = OrgsIn::deserialize(d)?;
+        let mut by_account = Placements::default();
+        for (account, org_id) in wire.by_account.iter() {
+            let parent = wire
+                .by_id
+                .get(org_id)
+                .and_then(|org| org.accounts.get(account))
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "account {account} is not a member of its organization {org_id}"
+                    ))
+                })?;
+            by_account.insert(
+                account.clone(),
+                Placement {
+                    org: org_id.clone(),
+                    parent: parent.clone(),
+                },
+            );
+        }
+        Ok(Orgs {
+            by_id: wire.by_id,
+            by_account,
+        })
+    }
 }
 
 impl Orgs {
     /// The account's organization and the ids of its parent and the
     /// parent's ancestors up to the root (empty when not a member).
     pub fn membership(&self, account: &str) -> Option<(&Organization, Vec<&str>)> {
-        let org = self.org_of(account)?;
-        let chain = match org.accounts.get(account) {
-            Some(parent) => org.chain(parent),
-            None => Vec::new(),
-        };
-        Some((org, chain))
+        let placement = self.by_account.get(account)?;
+        let org = self.by_id.get(&placement.org)?;
+        Some((org, org.chain(&placement.parent)))
     }
 
     /// The organization `account` is a member of.
     pub fn org_of(&self, account: &str) -> Option<&Organization> {
         self.by_account
             .get(account)
-            .and_then(|id| self.by_id.get(id))
+            .and_then(|p| self.by_id.get(&p.org))
     }
 
     /// The organization with id `org_id`.
@@ -149,7 +229,7 @@ impl Orgs {
     /// Whether `a` and `b` are members of the same organization.
     pub fn same_org(&self, a: &str, b: &str) -> bool {
         match (self.by_account.get(a), self.by_account.get(b)) {
-            (Some(x), Some(y)) => x == y,
+            (Some(x), Some(y)) => x.org == y.org,
             _ => false,
         }
     }
@@ -157,13 +237,9 @@ impl Orgs {
     /// The account's parents from its direct parent up to and including the
     /// root id; empty when the account is not a member of an organization.
     pub fn ancestors(&self, account: &str) -> Vec<&str> {
-        let Some(org) = self.org_of(account) else {
-            return Vec::new();
-        };
-        match org.accounts.get(account) {
-            Some(parent) => org.chain(parent),
-            None => Vec::new(),
-        }
+        self.membership(account)
+            .map(|(_, chain)| chain)
+            .unwrap_or_default()
     }
 
     /// Whether `account` is in OU `ou_id` directly or through nested OUs.
@@ -301,10 +377,13 @@ pub fn create_organization(
         sharing_enabled: false,
         ous: BTreeMap::new(),
     };
-    state
-        .orgs
-        .by_account
-        .insert(management.to_string(), id.clone());
+    state.orgs.by_account.insert(
+        management.to_string(),
+        Placement {
+            org: id.clone(),
+            parent: org.root_id.clone(),
+        },
+    );
     state.orgs.by_id.insert(id, org.clone());
     Ok(org)
 }
@@ -397,8 +476,14 @@ pub fn add_account(state: &mut State, _ctx: &Ctx, input: AddAccountInput) -> Res
         .orgs
         .org_mut(&org_id)
         .accounts
-        .insert(account.to_string(), input.parent_id);
-    state.orgs.by_account.insert(account.to_string(), org_id);
+        .insert(account.to_string(), input.parent_id.clone());
+    state.orgs.by_account.insert(
+        account.to_string(),
+        Placement {
+            org: org_id,
+            parent: input.parent_id,
+        },
+    );
     Ok(())
 }
 
@@ -666,6 +751,25 @@ mod tests {
         assert!(s.orgs.same_org(MGMT2, MEMBER));
         assert!(!s.orgs.same_org(MGMT, MEMBER));
         assert!(!s.orgs.same_org(OUTSIDER, OUTSIDER));
+    }
+
+    #[test]
+    fn encoding_keeps_the_account_to_organization_map() {
+        let mut s = state();
+        let o = org(&mut s, MGMT);
+        let a = ou(&mut s, &o.root_id, "Engineering").unwrap();
+        add(&mut s, MEMBER, &a.id).unwrap();
+        let bytes = postcard::to_stdvec(&s.orgs).unwrap();
+        // The layout snapshots have always had: the organizations, then
+        // account -> organization id.
+        let (by_id, by_account): (BTreeMap<String, Organization>, Members) =
+            postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(by_id.len(), 1);
+        assert_eq!(by_account.len(), 2);
+        assert_eq!(by_account.get(MEMBER), Some(&o.id));
+        let back: Orgs = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, s.orgs);
+        assert_eq!(back.ancestors(MEMBER), [a.id.as_str(), o.root_id.as_str()]);
     }
 
     #[test]

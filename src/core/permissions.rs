@@ -20,6 +20,7 @@ use crate::core::access;
 use crate::core::arn::{PermissionArn, PermissionOwner};
 use crate::core::catalog::{Catalog, ManagedPermissionInfo, ResourceTypeInfo};
 use crate::core::clock::Ctx;
+use crate::core::permission_map::PermissionMut;
 use crate::core::policy::{self, TemplateParameterDecl};
 use crate::core::state::State;
 use crate::core::tags::{self, Tags};
@@ -307,7 +308,7 @@ fn resolve_own_mut<'a>(
     ctx: &Ctx,
     arn: &str,
     op: &str,
-) -> Result<&'a mut Permission> {
+) -> Result<PermissionMut<'a>> {
     match resolve(state, ctx, arn)? {
         PermissionRef::Aws { .. } => {
             return Err(Error::OperationNotPermitted(format!(
@@ -473,7 +474,7 @@ pub fn create_permission(
         last_updated_time: ctx.now,
     };
     let info = PermissionRef::Customer(&permission).info(1, &ctx.account);
-    state.permissions.insert(arn, permission);
+    state.permissions.insert(permission);
     Ok(info)
 }
 
@@ -482,7 +483,7 @@ pub fn owned<'a>(state: &'a State, account: &str) -> impl Iterator<Item = &'a Pe
     let prefix = state.permission_arn(account, "");
     state
         .permissions
-        .range(prefix.clone()..)
+        .from(Bound::Included(&prefix))
         .take_while(move |(k, _)| k.starts_with(&prefix))
         .map(|(_, p)| p)
 }
@@ -508,7 +509,7 @@ pub fn create_permission_version(
         return Err(Error::missing("policyTemplate"));
     }
     let max_versions = state.config.limits.versions_per_permission;
-    let p = resolve_own_mut(state, ctx, &input.permission_arn, "CreatePermissionVersion")?;
+    let mut p = resolve_own_mut(state, ctx, &input.permission_arn, "CreatePermissionVersion")?;
     let rt = lookup_resource_type(&p.resource_type)?;
     let template = policy::validate_template(&input.policy_template, rt, &input.parameters)?;
     if p.versions.len() >= max_versions {
@@ -530,7 +531,7 @@ pub fn create_permission_version(
     p.last_version = v;
     p.default_version = v;
     p.last_updated_time = ctx.now;
-    Ok(PermissionRef::Customer(p).info(v, &ctx.account))
+    Ok(PermissionRef::Customer(&p).info(v, &ctx.account))
 }
 
 /// Input of GetPermission.
@@ -641,8 +642,8 @@ pub fn list_permissions(
         });
     let own_prefix = state.permission_arn(&ctx.account, "");
     let own_start = match &after {
-        Some(a) if *a > own_prefix => Bound::Excluded(a.clone()),
-        _ => Bound::Included(own_prefix.clone()),
+        Some(a) if *a > own_prefix => Bound::Excluded(a.as_str()),
+        _ => Bound::Included(own_prefix.as_str()),
     };
     // Customer managed permissions: the caller's own, plus (unless SELF only)
     // those shared with it, merged in ARN order.
@@ -651,9 +652,8 @@ pub fn list_permissions(
         customer.extend(
             state
                 .permissions
-                .range((own_start, Bound::Unbounded))
-                .take_while(|(k, _)| k.starts_with(&own_prefix))
-                .map(|(k, p)| (k.as_str(), p)),
+                .from(own_start)
+                .take_while(|(k, _)| k.starts_with(&own_prefix)),
         );
     }
     if want_shared {
@@ -728,7 +728,7 @@ pub fn set_default_permission_version(
             .permission_version
             .ok_or_else(|| Error::missing("permissionVersion"))?,
     )?;
-    let p = resolve_own_mut(
+    let mut p = resolve_own_mut(
         state,
         ctx,
         &input.permission_arn,
@@ -770,7 +770,7 @@ pub fn delete_permission_version(
             .ok_or_else(|| Error::missing("permissionVersion"))?,
     )?;
     let used = in_use(state, &input.permission_arn, Some(v));
-    let p = resolve_own_mut(state, ctx, &input.permission_arn, "DeletePermissionVersion")?;
+    let mut p = resolve_own_mut(state, ctx, &input.permission_arn, "DeletePermissionVersion")?;
     if !p.versions.contains_key(&v) {
         return Err(Error::InvalidParameter(format!(
             "The permission {} has no version {v}.",
@@ -818,14 +818,14 @@ pub fn delete_permission(
         return Err(Error::missing("permissionArn"));
     }
     let used = in_use(state, &input.permission_arn, None);
-    let p = resolve_own_mut(state, ctx, &input.permission_arn, "DeletePermission")?;
+    let arn = resolve_own_mut(state, ctx, &input.permission_arn, "DeletePermission")?
+        .arn
+        .clone();
     if used {
         return Err(Error::OperationNotPermitted(format!(
-            "The permission {} is attached to a resource share. Detach it before you delete it.",
-            p.arn
+            "The permission {arn} is attached to a resource share. Detach it before you delete it."
         )));
     }
-    let arn = p.arn.clone();
     state.permissions.remove(&arn);
     // AWS deletes asynchronously and reports DELETING; ramd completes at once.
     Ok(PermissionStatus::Deleting)
@@ -859,7 +859,7 @@ pub fn update_permission(
             )))
         }
     };
-    let p = resolve_own_mut(state, ctx, &input.permission_arn, "UpdatePermission")?;
+    let mut p = resolve_own_mut(state, ctx, &input.permission_arn, "UpdatePermission")?;
     if p.deprecated != deprecated {
         p.deprecated = deprecated;
         p.last_updated_time = ctx.now;
@@ -1008,7 +1008,7 @@ mod tests {
         .unwrap();
         let v = version(&mut s, &arn, 4).unwrap();
         assert_eq!(v.version, 4);
-        let p = &s.permissions[&arn];
+        let p = s.permissions.get(&arn).unwrap();
         assert_eq!(p.versions.keys().copied().collect::<Vec<_>>(), [1, 3, 4]);
         assert_eq!(p.default_version, 4);
         assert_eq!(p.last_updated_time, ctx(OWNER, 4).now);

@@ -53,3 +53,31 @@ impl ReadAhead {
         std::hint::black_box(self.0);
     }
 }
+
+/// The first batch of [`Batches`].
+pub const FIRST_BATCH: usize = 4;
+
+/// The largest batch of [`Batches`].
+pub const MAX_BATCH: usize = 16;
+
+/// Batch sizes for reading ahead over a sequence its reader may stop
+/// early (a page): small at first, so a short page fetches little it does
+/// not use, then doubling up to [`MAX_BATCH`], so a long one has many
+/// reads in flight together.
+#[derive(Debug)]
+pub struct Batches(usize);
+
+impl Default for Batches {
+    fn default() -> Batches {
+        Batches(FIRST_BATCH)
+    }
+}
+
+impl Batches {
+    /// The size of the next batch.
+    pub fn next_size(&mut self) -> usize {
+        let size = self.0;
+        self.0 = (size * 2).min(MAX_BATCH);
+        size
+    }
+}

@@ -12,7 +12,7 @@ use crate::core::catalog::{Catalog, RegionScope};
 use crate::core::clock::Ctx;
 use crate::core::page::join_key;
 use crate::core::permissions::ResourceOwner;
-use crate::core::read_ahead::ReadAhead;
+use crate::core::read_ahead::{Batches, ReadAhead, MAX_BATCH};
 use crate::core::resource_types::RegionScopeFilter;
 use crate::core::shares::{self, AssociationStatus, ResourceAssoc, ResourceShare, ShareStatus};
 use crate::core::state::State;
@@ -92,7 +92,7 @@ pub fn resource_rows<'a>(
         .filter(move |(_, r)| resource_type.is_none_or(|t| r.resource_type == t))
         .filter_map(move |(arn, r)| {
             let scope_of = catalog
-                .resource_type(r.resource_type)
+                .type_of_name(r.resource_type)
                 .map(|t| t.region_scope)
                 .unwrap_or(RegionScope::Regional);
             scope.admits(scope_of).then_some(ResourceRow {
@@ -149,24 +149,23 @@ pub fn shares_from<'a>(
     }
 }
 
-/// How many shares [`resources_warmed`] reads ahead together.
-const WARM_BATCH: usize = 8;
-
 /// `shares`, unchanged, pulled a batch at a time; before a batch is handed
 /// out, the memory its rows will read is fetched for the whole batch at
 /// once: the resource entries of every share, then the ARNs they point to.
 /// Read share by share, row by row, each of those reads (a cache miss at a
-/// million shares) would wait for the one before.
+/// million shares) would wait for the one before. Batches grow
+/// ([`Batches`]), so a page fetches little it does not list.
 fn resources_warmed<'a>(
     mut shares: impl Iterator<Item = &'a ResourceShare> + 'a,
 ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
-    let mut batch: Vec<&'a ResourceShare> = Vec::with_capacity(WARM_BATCH);
+    let mut batch: Vec<&'a ResourceShare> = Vec::with_capacity(MAX_BATCH);
+    let mut sizes = Batches::default();
     let mut taken = 0;
     std::iter::from_fn(move || {
         if taken == batch.len() {
             batch.clear();
             taken = 0;
-            batch.extend(shares.by_ref().take(WARM_BATCH));
+            batch.extend(shares.by_ref().take(sizes.next_size()));
             let mut ahead = ReadAhead::default();
             for s in &batch {
                 ahead.entries(&s.resources, |_| 0);

@@ -21,7 +21,7 @@ use hashbrown::HashTable;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::core::access;
-use crate::core::arn::{is_account_id, Principal, ResourceShareArn, SourceId};
+use crate::core::arn::{arn_hash, is_account_id, Principal, ResourceShareArn, SourceId};
 use crate::core::associations::{self, Entities};
 use crate::core::clock::Ctx;
 use crate::core::page::join_key;
@@ -340,15 +340,6 @@ fn first_of(key: &str) -> (Arc<str>, Arc<str>) {
     pair(key, "")
 }
 
-/// The hash `by_resource` files resources under: fixed keys, so it is the
-/// same in every run (the index is rebuilt at every start anyway).
-fn resource_hash(arn: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    arn.hash(&mut h);
-    h.finish()
-}
-
 impl ShareIndex {
     pub fn usage(&self, account: &str) -> Usage {
         self.usage.get(account).copied().unwrap_or_default()
@@ -441,7 +432,7 @@ impl ShareIndex {
 
     /// Files resource `arn` under the share with handle `h`.
     fn insert_resource_pair(&mut self, h: Handle, arn: &str) {
-        let hash = resource_hash(arn);
+        let hash = arn_hash(arn);
         match self
             .by_resource
             .find_mut(hash, |e| e.hash == hash && e.share == h)
@@ -473,7 +464,7 @@ impl ShareIndex {
     /// Takes resource `arn` of the share with handle `h` out of
     /// `by_resource`; false if it was not filed.
     fn remove_resource_pair(&mut self, h: Handle, arn: &str) -> bool {
-        let hash = resource_hash(arn);
+        let hash = arn_hash(arn);
         let Ok(mut entry) = self
             .by_resource
             .find_entry(hash, |e| e.hash == hash && e.share == h)
@@ -581,7 +572,7 @@ impl ShareIndex {
         shares: &'a ShareMap,
         arn: &str,
     ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
-        let hash = resource_hash(arn);
+        let hash = arn_hash(arn);
         self.by_resource
             .iter_hash(hash)
             .filter(move |e| e.hash == hash)
@@ -625,7 +616,7 @@ impl ShareIndex {
                     let filed: Vec<(String, String)> = share
                         .resources
                         .iter()
-                        .filter(|(arn, r)| r.assoc.status.is_live() && resource_hash(arn) == e.hash)
+                        .filter(|(arn, r)| r.assoc.status.is_live() && arn_hash(arn) == e.hash)
                         .map(|(arn, _)| (arn.to_string(), share.arn.to_string()))
                         .collect();
                     assert_eq!(

@@ -14,7 +14,7 @@ use crate::core::idempotency;
 use crate::core::invitations::Invitations;
 use crate::core::orgs::Orgs;
 use crate::core::page::TokenCodec;
-use crate::core::permissions::Permission;
+use crate::core::permission_map::PermissionMap;
 use crate::core::share_map::ShareMap;
 use crate::core::share_permissions::ReplaceWork;
 use crate::core::shares::ShareIndex;
@@ -106,7 +106,7 @@ pub struct State {
     /// state (0 for none); snapshots carry it, so replay resumes after it.
     pub applied_seq: u64,
     /// Customer managed permissions (including CREATED_FROM_POLICY ones), by ARN.
-    pub permissions: imbl::OrdMap<String, Permission>,
+    pub permissions: PermissionMap,
     /// Remembered client tokens.
     pub idempotency: idempotency::Store,
     /// Organizations, their OUs and member accounts.
@@ -139,7 +139,7 @@ impl State {
             tokens: TokenCodec::new(token_key),
             token_key,
             applied_seq: 0,
-            permissions: imbl::OrdMap::new(),
+            permissions: PermissionMap::new(),
             idempotency: idempotency::Store::default(),
             orgs: Orgs::default(),
             shares: ShareMap::new(),
@@ -169,7 +169,7 @@ impl State {
             tokens: self.tokens.clone(),
             token_key: self.token_key,
             applied_seq: self.applied_seq,
-            permissions: self.permissions.clone(),
+            permissions: self.permissions.snapshot_copy(),
             idempotency: self.idempotency.clone(),
             orgs: self.orgs.clone(),
             shares: self.shares.clone(),

@@ -29,8 +29,14 @@ pub struct UntagResourceInput {
     pub tag_keys: Vec<String>,
 }
 
-/// Finds the tag map of the target, refusing what the caller may not tag.
-fn target_tags<'a>(state: &'a mut State, ctx: &Ctx, target: &TagTarget) -> Result<&'a mut Tags> {
+/// Replaces the tag map of the target with what `change` makes of it,
+/// refusing what the caller may not tag.
+fn retag(
+    state: &mut State,
+    ctx: &Ctx,
+    target: &TagTarget,
+    change: impl FnOnce(&Tags) -> Result<Tags>,
+) -> Result<()> {
     let share = target
         .resource_share_arn
         .as_deref()
@@ -40,7 +46,11 @@ fn target_tags<'a>(state: &'a mut State, ctx: &Ctx, target: &TagTarget) -> Resul
         (Some(_), Some(_)) | (None, None) => Err(Error::InvalidParameter(
             "Only one of resourceArn or resourceShareArn may be specified.".into(),
         )),
-        (Some(share_arn), None) => shares::tags_mut(state, ctx, share_arn),
+        (Some(share_arn), None) => {
+            let current = shares::tags_mut(state, ctx, share_arn)?;
+            *current = change(current)?;
+            Ok(())
+        }
         (None, Some(resource_arn)) => {
             let not_found = || {
                 Error::ResourceArnNotFound(format!(
@@ -67,11 +77,12 @@ fn target_tags<'a>(state: &'a mut State, ctx: &Ctx, target: &TagTarget) -> Resul
                     Err(_) => Err(not_found()),
                 };
             }
-            Ok(&mut state
+            let mut permission = state
                 .permissions
                 .get_mut(resource_arn)
-                .expect("the caller's permission exists")
-                .tags)
+                .expect("the caller's permission exists");
+            permission.tags = change(&permission.tags)?;
+            Ok(())
         }
     }
 }
@@ -81,10 +92,9 @@ pub fn tag_resource(state: &mut State, ctx: &Ctx, input: TagResourceInput) -> Re
     if input.tags.is_empty() {
         return Err(Error::missing("tags"));
     }
-    let current = target_tags(state, ctx, &input.target)?;
-    let next = tags::apply_tags(current, &input.tags)?;
-    *current = next;
-    Ok(())
+    retag(state, ctx, &input.target, |current| {
+        tags::apply_tags(current, &input.tags)
+    })
 }
 
 /// UntagResource: removes tags by key; absent keys are ignored.
@@ -92,8 +102,7 @@ pub fn untag_resource(state: &mut State, ctx: &Ctx, input: UntagResourceInput) -
     if input.tag_keys.is_empty() {
         return Err(Error::missing("tagKeys"));
     }
-    let current = target_tags(state, ctx, &input.target)?;
-    let next = tags::remove_tags(current, &input.tag_keys)?;
-    *current = next;
-    Ok(())
+    retag(state, ctx, &input.target, |current| {
+        tags::remove_tags(current, &input.tag_keys)
+    })
 }

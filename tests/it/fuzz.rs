@@ -879,7 +879,7 @@ fn world() -> (State, Pool) {
         &strings(&[CMP_TYPE, "ec2:Subnet", "EC2:subnet", "glue:Catalog", "ec2"]),
     );
     pool.add(&["service_name"], &strings(&["ec2", "codebuild", "glue"]));
-    let mut permission_arns: Vec<String> = s.permissions.keys().cloned().collect();
+    let mut permission_arns: Vec<String> = s.permissions.values().map(|p| p.arn.clone()).collect();
     permission_arns.extend([
         CODEBUILD_DEFAULT.into(),
         SUBNET_DEFAULT.into(),
