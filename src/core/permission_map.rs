@@ -126,7 +126,7 @@ impl PermissionMap {
     }
 
     /// (ARN, permission) in ARN order, from `start`.
-    pub fn from(&self, start: Bound<&str>) -> impl Iterator<Item = (&str, &Permission)> + '_ {
+    pub fn range_from(&self, start: Bound<&str>) -> impl Iterator<Item = (&str, &Permission)> + '_ {
         self.by_arn
             .range::<_, str>((start, Bound::Unbounded))
             .map(|(k, p)| (k.as_str(), &**p))
@@ -239,7 +239,7 @@ mod tests {
         assert!(map.remove(A).is_some());
         assert!(map.get(A).is_none() && map.contains_key(B));
         assert_eq!(map.len(), 1);
-        let arns: Vec<&str> = map.from(Bound::Unbounded).map(|(k, _)| k).collect();
+        let arns: Vec<&str> = map.range_from(Bound::Unbounded).map(|(k, _)| k).collect();
         assert_eq!(arns, [B]);
     }
 

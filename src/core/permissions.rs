@@ -483,7 +483,7 @@ pub fn owned<'a>(state: &'a State, account: &str) -> impl Iterator<Item = &'a Pe
     let prefix = state.permission_arn(account, "");
     state
         .permissions
-        .from(Bound::Included(&prefix))
+        .range_from(Bound::Included(&prefix))
         .take_while(move |(k, _)| k.starts_with(&prefix))
         .map(|(_, p)| p)
 }
@@ -652,7 +652,7 @@ pub fn list_permissions(
         customer.extend(
             state
                 .permissions
-                .from(own_start)
+                .range_from(own_start)
                 .take_while(|(k, _)| k.starts_with(&own_prefix)),
         );
     }
