@@ -46,6 +46,15 @@ pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// An account id as a number (`None` unless [`is_account_id`]): a key that
+/// is compared and hashed in place, with no string to fetch.
+pub fn account_number(s: &str) -> Option<u64> {
+    if !is_account_id(s) {
+        return None;
+    }
+    Some(s.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0')))
+}
+
 /// Whether `s` is a known AWS partition name.
 pub fn is_partition(s: &str) -> bool {
     PARTITIONS.contains(&s)
@@ -759,6 +768,22 @@ mod tests {
 
     fn is_malformed_arn(r: &Result<impl fmt::Debug>) -> bool {
         matches!(r, Err(Error::MalformedArn(_)))
+    }
+
+    #[test]
+    fn account_numbers_are_the_ids_digits() {
+        assert_eq!(account_number("111122223333"), Some(111_122_223_333));
+        assert_eq!(account_number("000000000001"), Some(1));
+        assert_eq!(account_number("999999999999"), Some(999_999_999_999));
+        for not_an_id in [
+            "11112222333",
+            "1111222233334",
+            "11112222333a",
+            "",
+            "-11122223333",
+        ] {
+            assert_eq!(account_number(not_an_id), None, "{not_an_id}");
+        }
     }
 
     #[test]

@@ -15,9 +15,9 @@
 //! deleted, so the parent links form a tree rooted at the root.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::core::arn::{is_account_id, is_organizational_unit_id, is_root_id};
+use crate::core::arn::{account_number, is_account_id, is_organizational_unit_id, is_root_id};
 use crate::core::clock::Ctx;
 use crate::core::state::State;
 use crate::error::{Error, Result};
@@ -32,7 +32,8 @@ pub const MAX_OU_NAME_CHARS: usize = 128;
 /// directly under the root is at depth 1.
 pub const MAX_OU_DEPTH: usize = 5;
 
-/// Account -> an organization's id or a parent's id: a persistent hash map
+/// Account -> its parent's id (an organization's member map), or its
+/// organization's id (the encoded account index): a persistent hash map
 /// with a fixed hasher, so its order, and a snapshot's bytes, follow from
 /// its contents alone (a per-map random hasher would give every decoded
 /// copy another order). Account ids come only from the admin service, so a
@@ -111,38 +112,46 @@ impl Organization {
 /// Where a member account sits: its organization and its direct parent
 /// (the root id or an OU id, as `Organization::accounts` has it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placement {
-    pub org: String,
-    pub parent: String,
+struct Placement {
+    org: String,
+    parent: String,
 }
 
-/// Member account -> its [`Placement`], hashed as [`Members`] is.
-pub type Placements = imbl::GenericHashMap<
-    String,
-    Placement,
-    std::hash::BuildHasherDefault<std::hash::DefaultHasher>,
-    imbl::shared_ptr::DefaultSharedPtr,
->;
-
 /// Every organization the server knows.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Orgs {
     /// Organizations, by id.
     by_id: BTreeMap<String, Organization>,
-    /// Member account -> its organization and parent. The parent repeats
-    /// `Organization::accounts`, so a receiver's position (organization,
-    /// parent, and from there its OUs) takes one hash probe among a hundred
-    /// thousand members, not two.
-    by_account: Placements,
+    /// Member account (as a number, `arn::account_number`) -> its
+    /// organization and parent, the parent `Organization::accounts` also
+    /// holds. A receiver's position (organization, parent, and from there
+    /// its OUs) is one probe into a flat table that compares numbers in
+    /// place, where the persistent member maps take a descent through
+    /// several nodes. Derived from `by_id`: not encoded, rebuilt when a
+    /// snapshot is read, and left out of snapshot copies.
+    placements: HashMap<u64, Placement>,
+    /// Whether `placements` holds every member (false in snapshot copies,
+    /// which look members up in the organizations instead).
+    placed: bool,
+}
+
+impl Default for Orgs {
+    fn default() -> Orgs {
+        Orgs {
+            by_id: BTreeMap::new(),
+            placements: HashMap::new(),
+            placed: true,
+        }
+    }
 }
 
 /// How `Orgs` is encoded: the organizations, then account -> organization
-/// id (the parents are in the organizations).
+/// id (each organization's members in turn).
 #[derive(Serialize)]
 struct OrgsOut<'a> {
     by_id: &'a BTreeMap<String, Organization>,
     #[serde(serialize_with = "org_ids")]
-    by_account: &'a Placements,
+    by_account: &'a BTreeMap<String, Organization>,
 }
 
 #[derive(Deserialize)]
@@ -152,50 +161,67 @@ struct OrgsIn {
 }
 
 fn org_ids<S: serde::Serializer>(
-    members: &&Placements,
+    by_id: &&BTreeMap<String, Organization>,
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
-    s.collect_map(members.iter().map(|(account, p)| (account, &p.org)))
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(by_id.values().map(|o| o.accounts.len()).sum()))?;
+    for org in by_id.values() {
+        for account in org.accounts.keys() {
+            map.serialize_entry(account, &org.id)?;
+        }
+    }
+    map.end()
 }
 
 impl Serialize for Orgs {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         OrgsOut {
             by_id: &self.by_id,
-            by_account: &self.by_account,
+            by_account: &self.by_id,
         }
         .serialize(s)
     }
 }
 
-/// Decoded with each account's parent taken from its organization. The
-/// placements are filled in the encoded order, which is the order the
-/// encoded map had, so encoding again gives the same bytes.
+/// Decoded with the placements rebuilt from the organizations' members,
+/// which must agree with the encoded account -> organization map.
 impl<'de> Deserialize<'de> for Orgs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Orgs, D::Error> {
+        use serde::de::Error as _;
         let wire = OrgsIn::deserialize(d)?;
-        let mut by_account = Placements::default();
-        for (account, org_id) in wire.by_account.iter() {
-            let parent = wire
-                .by_id
-                .get(org_id)
-                .and_then(|org| org.accounts.get(account))
-                .ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        "account {account} is not a member of its organization {org_id}"
-                    ))
+        let members: usize = wire.by_id.values().map(|o| o.accounts.len()).sum();
+        let mut placements = HashMap::with_capacity(members);
+        for org in wire.by_id.values() {
+            for (account, parent) in org.accounts.iter() {
+                let number = account_number(account).ok_or_else(|| {
+                    D::Error::custom(format!("member {account:?} is not an account id"))
                 })?;
-            by_account.insert(
-                account.clone(),
-                Placement {
-                    org: org_id.clone(),
-                    parent: parent.clone(),
-                },
-            );
+                placements.insert(
+                    number,
+                    Placement {
+                        org: org.id.clone(),
+                        parent: parent.clone(),
+                    },
+                );
+            }
+        }
+        let agrees = wire.by_account.len() == members
+            && placements.len() == members
+            && wire.by_account.iter().all(|(account, org_id)| {
+                account_number(account)
+                    .and_then(|n| placements.get(&n))
+                    .is_some_and(|p| p.org == *org_id)
+            });
+        if !agrees {
+            return Err(D::Error::custom(
+                "the organizations' members and the account index disagree",
+            ));
         }
         Ok(Orgs {
             by_id: wire.by_id,
-            by_account,
+            placements,
+            placed: true,
         })
     }
 }
@@ -204,16 +230,63 @@ impl Orgs {
     /// The account's organization and the ids of its parent and the
     /// parent's ancestors up to the root (empty when not a member).
     pub fn membership(&self, account: &str) -> Option<(&Organization, Vec<&str>)> {
-        let placement = self.by_account.get(account)?;
-        let org = self.by_id.get(&placement.org)?;
-        Some((org, org.chain(&placement.parent)))
+        let (org, parent) = self.placement(account)?;
+        Some((org, org.chain(parent)))
+    }
+
+    /// The account's organization and its direct parent.
+    fn placement(&self, account: &str) -> Option<(&Organization, &str)> {
+        if !self.placed {
+            return self.by_id.values().find_map(|org| {
+                org.accounts
+                    .get(account)
+                    .map(|parent| (org, parent.as_str()))
+            });
+        }
+        let p = self.placements.get(&account_number(account)?)?;
+        Some((self.by_id.get(&p.org)?, &p.parent))
     }
 
     /// The organization `account` is a member of.
     pub fn org_of(&self, account: &str) -> Option<&Organization> {
-        self.by_account
-            .get(account)
-            .and_then(|p| self.by_id.get(&p.org))
+        self.placement(account).map(|(org, _)| org)
+    }
+
+    /// Makes `account` a member of organization `org_id` under `parent`
+    /// (or moves it there): the organization's member map and the
+    /// placements together.
+    fn place(&mut self, account: &str, org_id: &str, parent: &str) {
+        self.org_mut(org_id)
+            .accounts
+            .insert(account.to_string(), parent.to_string());
+        if let Some(n) = account_number(account).filter(|_| self.placed) {
+            self.placements.insert(
+                n,
+                Placement {
+                    org: org_id.to_string(),
+                    parent: parent.to_string(),
+                },
+            );
+        }
+    }
+
+    /// Takes `account` out of organization `org_id`.
+    fn unplace(&mut self, account: &str, org_id: &str) {
+        self.org_mut(org_id).accounts.remove(account);
+        if let Some(n) = account_number(account) {
+            self.placements.remove(&n);
+        }
+    }
+
+    /// A copy for encoding a snapshot, without the placements (a copy of
+    /// the organizations' persistent member maps is O(1); the flat table
+    /// is not copied). Look-ups on it still work, through the organizations.
+    pub fn snapshot_copy(&self) -> Orgs {
+        Orgs {
+            by_id: self.by_id.clone(),
+            placements: HashMap::new(),
+            placed: false,
+        }
     }
 
     /// The organization with id `org_id`.
@@ -228,8 +301,8 @@ impl Orgs {
 
     /// Whether `a` and `b` are members of the same organization.
     pub fn same_org(&self, a: &str, b: &str) -> bool {
-        match (self.by_account.get(a), self.by_account.get(b)) {
-            (Some(x), Some(y)) => x.org == y.org,
+        match (self.org_of(a), self.org_of(b)) {
+            (Some(x), Some(y)) => x.id == y.id,
             _ => false,
         }
     }
@@ -377,14 +450,8 @@ pub fn create_organization(
         sharing_enabled: false,
         ous: BTreeMap::new(),
     };
-    state.orgs.by_account.insert(
-        management.to_string(),
-        Placement {
-            org: id.clone(),
-            parent: org.root_id.clone(),
-        },
-    );
-    state.orgs.by_id.insert(id, org.clone());
+    state.orgs.by_id.insert(id.clone(), org.clone());
+    state.orgs.place(management, &id, &org.root_id);
     Ok(org)
 }
 
@@ -472,18 +539,7 @@ pub fn add_account(state: &mut State, _ctx: &Ctx, input: AddAccountInput) -> Res
         }
     }
     let org_id = org.id.clone();
-    state
-        .orgs
-        .org_mut(&org_id)
-        .accounts
-        .insert(account.to_string(), input.parent_id.clone());
-    state.orgs.by_account.insert(
-        account.to_string(),
-        Placement {
-            org: org_id,
-            parent: input.parent_id,
-        },
-    );
+    state.orgs.place(account, &org_id, &input.parent_id);
     Ok(())
 }
 
@@ -508,8 +564,7 @@ pub fn remove_account(state: &mut State, _ctx: &Ctx, input: RemoveAccountInput) 
         )));
     }
     let org_id = org.id.clone();
-    state.orgs.org_mut(&org_id).accounts.remove(account);
-    state.orgs.by_account.remove(account);
+    state.orgs.unplace(account, &org_id);
     Ok(())
 }
 
@@ -770,6 +825,17 @@ mod tests {
         let back: Orgs = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back, s.orgs);
         assert_eq!(back.ancestors(MEMBER), [a.id.as_str(), o.root_id.as_str()]);
+        // A snapshot copy has no placements: it encodes the same and finds
+        // members through the organizations.
+        let copy = s.orgs.snapshot_copy();
+        assert_eq!(postcard::to_stdvec(&copy).unwrap(), bytes);
+        assert_eq!(copy.ancestors(MEMBER), back.ancestors(MEMBER));
+        assert!(copy.same_org(MGMT, MEMBER) && copy.org_of(OUTSIDER).is_none());
+        // An account index that disagrees with the organizations is refused.
+        let mut other = by_account.clone();
+        other.insert(MEMBER.to_string(), "o-elsewhere0".to_string());
+        let forged = postcard::to_stdvec(&(&by_id, &other)).unwrap();
+        assert!(postcard::from_bytes::<Orgs>(&forged).is_err());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use hashbrown::HashTable;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::core::access;
-use crate::core::arn::{arn_hash, is_account_id, Principal, ResourceShareArn, SourceId};
+use crate::core::arn::{account_number, arn_hash, Principal, ResourceShareArn, SourceId};
 use crate::core::associations::{self, Entities};
 use crate::core::clock::Ctx;
 use crate::core::page::join_key;
@@ -263,12 +263,14 @@ impl ResourceShare {
 /// [`ShareIndex::resolved`].
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct ShareIndex {
-    /// Account id -> (share ARN, handle) of the shares that name it,
-    /// sorted by ARN. One entry per account (an account is named by many
-    /// shares), so a receiver's lookup is one hash probe, its shares sit
-    /// together in ARN order, and each is reached by its handle.
+    /// Account id (as a number, `arn::account_number`) -> the interned id
+    /// and the (share ARN, handle) of the shares that name it, sorted by
+    /// ARN. One entry per account (an account is named by many shares), so
+    /// a receiver's lookup is one hash probe that compares numbers in the
+    /// table (no key string to fetch), its shares sit together in ARN
+    /// order, and each is reached by its handle.
     #[serde(skip)]
-    pub by_account: HashMap<Arc<str>, ShareList>,
+    pub by_account: HashMap<u64, (Arc<str>, ShareList)>,
     /// The same for every other principal (organizations, OUs, IAM roles
     /// and users, service principals), ordered, so that an account's IAM
     /// principals are one prefix range. Usually far smaller than
@@ -365,19 +367,17 @@ impl ShareIndex {
     /// Principal `id` as the index holds it, with its (share ARN, handle)
     /// list, if any share has it.
     pub fn principal_list(&self, id: &str) -> Option<(&Arc<str>, &ShareList)> {
-        if is_account_id(id) {
-            self.by_account.get_key_value(id)
-        } else {
-            self.by_principal.get_key_value(id)
+        match account_number(id) {
+            Some(n) => self.by_account.get(&n).map(|(id, list)| (id, list)),
+            None => self.by_principal.get_key_value(id),
         }
     }
 
     /// The (share ARN, handle) list of principal `id`, if any share has it.
     fn principal_list_mut(&mut self, id: &str) -> Option<&mut ShareList> {
-        if is_account_id(id) {
-            self.by_account.get_mut(id)
-        } else {
-            self.by_principal.get_mut(id)
+        match account_number(id) {
+            Some(n) => self.by_account.get_mut(&n).map(|(_, list)| list),
+            None => self.by_principal.get_mut(id),
         }
     }
 
@@ -385,8 +385,16 @@ impl ShareIndex {
     fn insert_principal_pair(&mut self, id: &Arc<str>, share_arn: &Arc<str>, h: Handle) -> bool {
         let shares = match self.principal_list_mut(id) {
             Some(v) => v,
-            None if is_account_id(id) => self.by_account.entry(id.clone()).or_default(),
-            None => self.by_principal.entry(id.clone()).or_default(),
+            None => match account_number(id) {
+                Some(n) => {
+                    &mut self
+                        .by_account
+                        .entry(n)
+                        .or_insert_with(|| (id.clone(), Vec::new()))
+                        .1
+                }
+                None => self.by_principal.entry(id.clone()).or_default(),
+            },
         };
         match shares.binary_search_by(|(s, _)| s.cmp(share_arn)) {
             Ok(_) => false,
@@ -414,10 +422,13 @@ impl ShareIndex {
         };
         shares.remove(at);
         if shares.is_empty() {
-            if is_account_id(id) {
-                self.by_account.remove(id);
-            } else {
-                self.by_principal.remove(id);
+            match account_number(id) {
+                Some(n) => {
+                    self.by_account.remove(&n);
+                }
+                None => {
+                    self.by_principal.remove(id);
+                }
             }
         }
         self.principal_pairs -= 1;
@@ -593,7 +604,8 @@ impl ShareIndex {
                 .unwrap_or_else(|| panic!("index handle {h} names no share"))
         };
         let mut principals = BTreeMap::new();
-        for (id, list) in self.by_account.iter().chain(&self.by_principal) {
+        let accounts = self.by_account.values().map(|(id, list)| (id, list));
+        for (id, list) in accounts.chain(&self.by_principal) {
             let arns: Vec<String> = list
                 .iter()
                 .map(|(arn, h)| {

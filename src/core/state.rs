@@ -171,7 +171,7 @@ impl State {
             applied_seq: self.applied_seq,
             permissions: self.permissions.snapshot_copy(),
             idempotency: self.idempotency.clone(),
-            orgs: self.orgs.clone(),
+            orgs: self.orgs.snapshot_copy(),
             shares: self.shares.clone(),
             index: ShareIndex {
                 usage: self.index.usage.clone(),
