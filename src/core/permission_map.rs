@@ -87,14 +87,19 @@ impl PermissionMap {
 
     /// Adds a permission (or replaces the one with its ARN).
     pub fn insert(&mut self, permission: Permission) {
-        let arn = permission.arn.clone();
-        self.remove(&arn);
         let permission = Arc::new(permission);
-        if self.hashed {
-            self.by_hash
-                .insert_unique(hash_of(&permission), permission.clone(), hash_of);
+        let replaced = self
+            .by_arn
+            .insert(permission.arn.clone(), permission.clone());
+        let hash = hash_of(&permission);
+        if replaced.is_some() {
+            if let Ok(entry) = self.by_hash.find_entry(hash, |p| p.arn == permission.arn) {
+                entry.remove();
+            }
         }
-        self.by_arn.insert(arn, permission);
+        if self.hashed {
+            self.by_hash.insert_unique(hash, permission, hash_of);
+        }
     }
 
     /// Removes the permission with this ARN.
@@ -236,6 +241,12 @@ mod tests {
         assert!(map.values().next().unwrap().deprecated);
         assert!(!copy.get(A).unwrap().deprecated);
         assert_eq!(copy.get(B).unwrap().arn, B);
+        // Inserting over an ARN replaces it in both filings.
+        let mut again = permission(A);
+        again.name = "again".into();
+        map.insert(again);
+        assert_eq!(map.get(A).unwrap().name, "again");
+        assert_eq!(map.len(), 2);
         assert!(map.remove(A).is_some());
         assert!(map.get(A).is_none() && map.contains_key(B));
         assert_eq!(map.len(), 1);

@@ -383,18 +383,15 @@ impl ShareIndex {
 
     /// Adds (principal, share); false if it was there.
     fn insert_principal_pair(&mut self, id: &Arc<str>, share_arn: &Arc<str>, h: Handle) -> bool {
-        let shares = match self.principal_list_mut(id) {
-            Some(v) => v,
-            None => match account_number(id) {
-                Some(n) => {
-                    &mut self
-                        .by_account
-                        .entry(n)
-                        .or_insert_with(|| (id.clone(), Vec::new()))
-                        .1
-                }
-                None => self.by_principal.entry(id.clone()).or_default(),
-            },
+        let shares = match account_number(id) {
+            Some(n) => {
+                &mut self
+                    .by_account
+                    .entry(n)
+                    .or_insert_with(|| (id.clone(), Vec::new()))
+                    .1
+            }
+            None => self.by_principal.entry(id.clone()).or_default(),
         };
         match shares.binary_search_by(|(s, _)| s.cmp(share_arn)) {
             Ok(_) => false,
@@ -422,13 +419,10 @@ impl ShareIndex {
         };
         shares.remove(at);
         if shares.is_empty() {
-            match account_number(id) {
-                Some(n) => {
-                    self.by_account.remove(&n);
-                }
-                None => {
-                    self.by_principal.remove(id);
-                }
+            if let Some(n) = account_number(id) {
+                self.by_account.remove(&n);
+            } else {
+                self.by_principal.remove(id);
             }
         }
         self.principal_pairs -= 1;
