@@ -419,12 +419,10 @@ pub fn list_pending_invitation_resources(
     if inv.status != InvitationStatus::Accepted {
         check_pending(inv, ctx.now)?;
     }
-    let pager = input.page.start(
-        state,
-        ctx,
-        "ListPendingInvitationResources",
-        &format!("{}|{:?}", inv.arn, input.scope),
-    )?;
+    let query = format!("{}|{:?}", inv.arn, input.scope);
+    let pager = input
+        .page
+        .start(state, ctx, "ListPendingInvitationResources", &query)?;
     let Some(share) = state
         .shares
         .get(inv.share_arn.as_str())

@@ -43,13 +43,13 @@ pub struct PageInput {
 impl PageInput {
     /// Starts the page of operation `op` for the caller, whose filters render
     /// to `query`; an out-of-range `maxResults` is InvalidParameterException.
-    pub fn start(
+    pub fn start<'a>(
         &self,
-        state: &state::State,
-        ctx: &clock::Ctx,
-        op: &str,
-        query: &str,
-    ) -> crate::error::Result<page::Pager> {
+        state: &'a state::State,
+        ctx: &'a clock::Ctx,
+        op: &'a str,
+        query: &'a str,
+    ) -> crate::error::Result<page::Pager<'a>> {
         self.start_with(
             state,
             ctx,
@@ -61,14 +61,14 @@ impl PageInput {
 
     /// Like [`PageInput::start`], with the error an out-of-range `maxResults`
     /// gets.
-    pub fn start_with(
+    pub fn start_with<'a>(
         &self,
-        state: &state::State,
-        ctx: &clock::Ctx,
-        op: &str,
-        query: &str,
+        state: &'a state::State,
+        ctx: &'a clock::Ctx,
+        op: &'a str,
+        query: &'a str,
         max_kind: page::MaxResultsError,
-    ) -> crate::error::Result<page::Pager> {
+    ) -> crate::error::Result<page::Pager<'a>> {
         page::Pager::start(
             &state.tokens,
             op,

@@ -187,12 +187,15 @@ pub fn page_size(max_results: Option<i32>, max_kind: MaxResultsError) -> Result<
 
 /// One page of one list request: where it starts, how long it is, and how to
 /// seal the token for the next page.
+///
+/// It borrows what the request already holds (the codec, the operation, the
+/// account, the query), so starting a page copies nothing.
 #[derive(Debug, Clone)]
-pub struct Pager {
-    codec: TokenCodec,
-    op: String,
-    account: String,
-    query: Query,
+pub struct Pager<'a> {
+    codec: &'a TokenCodec,
+    op: &'a str,
+    account: &'a str,
+    query: Query<'a>,
     limit: usize,
     after: Option<String>,
 }
@@ -200,12 +203,12 @@ pub struct Pager {
 /// The filters a token binds: their digest, computed only when a token is
 /// read or issued (most requests fit one page and need neither).
 #[derive(Debug, Clone)]
-enum Query {
-    Text(String),
+enum Query<'a> {
+    Text(&'a str),
     Hash([u8; QUERY_HASH_LEN]),
 }
 
-impl Query {
+impl Query<'_> {
     fn hash(&self) -> [u8; QUERY_HASH_LEN] {
         match self {
             Query::Text(q) => Sha256::digest(q.as_bytes()).into(),
@@ -214,24 +217,24 @@ impl Query {
     }
 }
 
-impl Pager {
+impl<'a> Pager<'a> {
     /// Checks `max_results` and `next_token` for a request of operation `op`
     /// by `account` whose filters render to the canonical string `query`.
     ///
     /// `query` must not include `maxResults`, so a client may change the page
     /// size between pages. An empty `next_token` counts as absent.
     pub fn start(
-        codec: &TokenCodec,
-        op: &str,
-        account: &str,
-        query: &str,
+        codec: &'a TokenCodec,
+        op: &'a str,
+        account: &'a str,
+        query: &'a str,
         max_results: Option<i32>,
         next_token: Option<&str>,
         max_kind: MaxResultsError,
-    ) -> Result<Pager> {
+    ) -> Result<Pager<'a>> {
         let limit = page_size(max_results, max_kind)?;
         let (query, after) = match next_token.filter(|t| !t.is_empty()) {
-            None => (Query::Text(query.to_string()), None),
+            None => (Query::Text(query), None),
             Some(token) => {
                 let query_hash: [u8; QUERY_HASH_LEN] = Sha256::digest(query.as_bytes()).into();
                 let scope = Scope {
@@ -244,9 +247,9 @@ impl Pager {
             }
         };
         Ok(Pager {
-            codec: codec.clone(),
-            op: op.to_string(),
-            account: account.to_string(),
+            codec,
+            op,
+            account,
             query,
             limit,
             after,
@@ -304,8 +307,8 @@ impl Pager {
     /// The token for the page that starts after `key`.
     pub fn token_after(&self, key: &str) -> String {
         let scope = Scope {
-            op: &self.op,
-            account: &self.account,
+            op: self.op,
+            account: self.account,
             query_hash: self.query.hash(),
         };
         self.codec.encode(&scope, key)
@@ -328,13 +331,14 @@ mod tests {
     const ACCOUNT: &str = "123456789012";
     const QUERY: &str = "resourceOwner=SELF";
 
-    fn codec() -> TokenCodec {
-        TokenCodec::new([7; 32])
+    fn codec() -> &'static TokenCodec {
+        static CODEC: std::sync::OnceLock<TokenCodec> = std::sync::OnceLock::new();
+        CODEC.get_or_init(|| TokenCodec::new([7; 32]))
     }
 
-    fn pager(token: Option<&str>, max: Option<i32>) -> Result<Pager> {
+    fn pager(token: Option<&str>, max: Option<i32>) -> Result<Pager<'static>> {
         Pager::start(
-            &codec(),
+            codec(),
             OP,
             ACCOUNT,
             QUERY,
@@ -372,7 +376,7 @@ mod tests {
                 MaxResultsError::InvalidParameter,
                 MaxResultsError::InvalidMaxResults,
             ] {
-                let got = Pager::start(&codec(), OP, ACCOUNT, QUERY, max, None, kind);
+                let got = Pager::start(codec(), OP, ACCOUNT, QUERY, max, None, kind);
                 match (got, want) {
                     (Ok(p), Ok(n)) => assert_eq!(p.limit(), n),
                     (Err(Error::InvalidParameter(_)), Err(()))
@@ -426,10 +430,10 @@ mod tests {
         let other_key = TokenCodec::new([8; 32]);
         let cases: [(&TokenCodec, &str, &str, &str); 5] = [
             (&other_key, OP, ACCOUNT, QUERY),
-            (&codec(), "ListResources", ACCOUNT, QUERY),
-            (&codec(), OP, "210987654321", QUERY),
-            (&codec(), OP, ACCOUNT, "resourceOwner=OTHER-ACCOUNTS"),
-            (&codec(), OP, ACCOUNT, ""),
+            (codec(), "ListResources", ACCOUNT, QUERY),
+            (codec(), OP, "210987654321", QUERY),
+            (codec(), OP, ACCOUNT, "resourceOwner=OTHER-ACCOUNTS"),
+            (codec(), OP, ACCOUNT, ""),
         ];
         for (codec, op, account, query) in cases {
             let got = Pager::start(
@@ -510,7 +514,7 @@ mod tests {
         push_field(&mut raw, ACCOUNT.as_bytes());
         raw.extend_from_slice(&Sha256::digest(QUERY.as_bytes()));
         push_field(&mut raw, b"k2");
-        let mut mac = codec().mac;
+        let mut mac = codec().mac.clone();
         mac.update(&raw);
         raw.extend_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
         let token = URL_SAFE_NO_PAD.encode(&raw);

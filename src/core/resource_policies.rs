@@ -136,32 +136,50 @@ pub fn get_resource_policies(
         holding.push(shares);
     }
     // Documents are built only up to one past the page, which tells whether
-    // another page follows.
+    // another page follows. Keys are positions; only the last one of a page
+    // is written out, for its token.
+    let after = pager
+        .after()
+        .map(|a| a.parse::<usize>().unwrap_or(usize::MAX));
     let mut built = Vec::new();
     for (i, (arn, shares)) in arns.iter().zip(&holding).enumerate() {
-        let key = position_key(i);
-        if pager.after().is_some_and(|a| key.as_str() <= a) {
+        if after.is_some_and(|a| i <= a) {
             continue;
         }
         if let Some(doc) = policy_of(state, shares, arn, principal)? {
-            built.push((key, doc));
+            built.push((i, doc));
             if built.len() > pager.limit() {
                 break;
             }
         }
     }
-    let (items, next_token) = pager.finish(built);
+    let (page, next_token) = pager.finish_keyed(built, |(i, _)| position_key(*i));
+    let items = page.into_iter().map(|(_, doc)| doc).collect();
     Ok(Page { items, next_token })
 }
 
-/// The list without repeats, in first-occurrence order.
+/// The list without repeats, in first-occurrence order. A short list (one
+/// ARN is the usual request) is searched instead of indexed.
 fn dedup(list: &[String]) -> Vec<&str> {
+    const SHORT: usize = 8;
+    if list.len() <= SHORT {
+        let mut out: Vec<&str> = Vec::with_capacity(list.len());
+        for s in list {
+            if !out.contains(&s.as_str()) {
+                out.push(s);
+            }
+        }
+        return out;
+    }
     let mut seen = BTreeSet::new();
     list.iter()
         .map(String::as_str)
         .filter(|s| seen.insert(*s))
         .collect()
 }
+
+/// The bytes reserved for a policy document before it is written.
+const DOCUMENT_CAPACITY: usize = 512;
 
 /// The page key of the `i`-th requested ARN: zero-padded, so that keys sort
 /// as positions do.
@@ -215,7 +233,8 @@ fn policy_of(
     arn: &str,
     principal: Option<&str>,
 ) -> Result<Option<String>> {
-    let mut doc = Vec::new();
+    // Room for a typical document, so it is not grown step by step.
+    let mut doc = Vec::with_capacity(DOCUMENT_CAPACITY);
     let mut sid = 0usize;
     for share in shares
         .iter()
@@ -253,30 +272,130 @@ fn internal(what: String) -> Error {
 
 /// What a statement takes from a rendered template: its `Action` and its
 /// `Condition`; the other members (`Effect`) are not used.
-#[derive(Debug, Default)]
-struct Body {
-    action: Option<Value>,
-    condition: Option<Value>,
+#[derive(Debug)]
+enum Body<'t> {
+    /// A template without a `Condition` whose `Action` is a string or a
+    /// list of strings, none with an escape: the `Action` as written in
+    /// the template. Its whitespace outside the strings removed, it is what
+    /// writing the parsed value would give (compact, the strings as they
+    /// are), so a statement copies it ([`write_compact`]). Most templates
+    /// (AWS's managed ones among them) are of this kind, and reading one
+    /// this way builds no JSON values: `Effect` is skipped over, `Action`
+    /// borrowed.
+    Plain { action: &'t str },
+    /// Any other template, parsed.
+    Parsed {
+        action: Option<Value>,
+        condition: Option<Value>,
+    },
 }
 
-impl Body {
+/// The two members of a template a statement uses, borrowed.
+#[derive(serde::Deserialize)]
+struct Members<'a> {
+    #[serde(rename = "Action", borrow, default)]
+    action: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "Condition", borrow, default)]
+    condition: Option<&'a serde_json::value::RawValue>,
+}
+
+impl<'t> Body<'t> {
     /// Reads a rendered template, which must be a JSON object (a repeated
     /// member is valid JSON: the last one counts).
-    fn parse(rendered: &str) -> Option<Body> {
+    fn parse(rendered: &'t str) -> Option<Body<'t>> {
+        // A repeated member fails this reading; the parsed reading settles
+        // it, and refuses what is not an object (a struct would also be read
+        // from a list).
+        let members = rendered
+            .trim_start()
+            .starts_with('{')
+            .then(|| serde_json::from_str::<Members>(rendered).ok())
+            .flatten();
+        if let Some(Members {
+            action: Some(action),
+            condition: None,
+        }) = members
+        {
+            if plain_action(action.get()) {
+                return Some(Body::Plain {
+                    action: action.get(),
+                });
+            }
+        }
+        Body::parse_values(rendered)
+    }
+
+    /// Reads a rendered template into JSON values.
+    fn parse_values(rendered: &str) -> Option<Body<'static>> {
         match serde_json::from_str(rendered) {
-            Ok(Value::Object(mut members)) => Some(Body {
+            Ok(Value::Object(mut members)) => Some(Body::Parsed {
                 action: members.remove("Action"),
                 condition: members.remove("Condition"),
             }),
             _ => None,
         }
     }
+
+    /// The template's `Condition`, when it is an object.
+    fn condition(&self) -> Option<&Map<String, Value>> {
+        match self {
+            Body::Parsed {
+                condition: Some(Value::Object(c)),
+                ..
+            } => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Writes the `Action` value: the template's, or an empty list.
+    fn write_action(&self, out: &mut Vec<u8>) {
+        match self {
+            Body::Plain { action } => write_compact(out, action),
+            Body::Parsed {
+                action: Some(action),
+                ..
+            } => write_json(out, action),
+            Body::Parsed { action: None, .. } => out.extend_from_slice(b"[]"),
+        }
+    }
+}
+
+/// Whether `action` (valid JSON) is a string or a list of strings (lists
+/// nested or not) without a backslash anywhere: then [`write_compact`]
+/// writes what serializing its parsed value would.
+fn plain_action(action: &str) -> bool {
+    let mut in_string = false;
+    action.bytes().all(|b| match b {
+        b'\\' => false,
+        b'"' => {
+            in_string = !in_string;
+            true
+        }
+        _ if in_string => true,
+        b'[' | b']' | b',' | b' ' | b'\t' | b'\n' | b'\r' => true,
+        _ => false,
+    })
+}
+
+/// Appends `json` (valid JSON without escapes) without the whitespace
+/// outside its strings.
+fn write_compact(out: &mut Vec<u8>, json: &str) {
+    let mut in_string = false;
+    for b in json.bytes() {
+        match b {
+            b'"' => in_string = !in_string,
+            b' ' | b'\t' | b'\n' | b'\r' if !in_string => continue,
+            _ => {}
+        }
+        out.push(b);
+    }
 }
 
 /// The rendered template of the permission `share` attaches for the type of
 /// `arn`; `None` when no permission is attached for that type (the share
-/// then grants nothing on the resource).
-fn template_of(state: &State, share: &ResourceShare, arn: &str) -> Result<Option<Body>> {
+/// then grants nothing on the resource). A template without parameters is
+/// read where it is stored (rendering would copy it unchanged).
+fn template_of<'s>(state: &'s State, share: &ResourceShare, arn: &str) -> Result<Option<Body<'s>>> {
     let Some(resource) = share.resources.get(arn) else {
         return Ok(None);
     };
@@ -295,14 +414,22 @@ fn template_of(state: &State, share: &ResourceShare, arn: &str) -> Result<Option
             attached.arn, share.arn, attached.version
         ))
     })?;
-    let rendered = policy::render_template_typed(template, params, &attached.parameter_values)
-        .map_err(|e| {
-            internal(format!(
-                "attached permission {} of {} does not render: {e}",
-                attached.arn, share.arn
-            ))
-        })?;
-    match Body::parse(&rendered) {
+    let not_rendered = |e: Error| {
+        internal(format!(
+            "attached permission {} of {} does not render: {e}",
+            attached.arn, share.arn
+        ))
+    };
+    let body = if params.is_empty() {
+        policy::validate_parameter_values(params, &attached.parameter_values)
+            .map_err(not_rendered)?;
+        Body::parse(template)
+    } else {
+        let rendered = policy::render_template_typed(template, params, &attached.parameter_values)
+            .map_err(not_rendered)?;
+        Body::parse_values(&rendered)
+    };
+    match body {
         Some(body) => Ok(Some(body)),
         None => Err(internal(format!(
             "the template of attached permission {} is not a JSON object",
@@ -528,15 +655,12 @@ fn values_of(v: Value) -> Vec<Value> {
 fn write_statement(
     out: &mut Vec<u8>,
     sid: usize,
-    body: &Body,
+    body: &Body<'_>,
     group: &Group<'_>,
     share: &ResourceShare,
     arn: &str,
 ) {
-    let mut merged = match &body.condition {
-        Some(Value::Object(c)) => c.clone(),
-        _ => Map::new(),
-    };
+    let mut merged = body.condition().cloned().unwrap_or_default();
     for (operator, keys) in group.condition(share) {
         let Value::Object(keys) = keys else { continue };
         for (key, value) in keys {
@@ -549,10 +673,7 @@ fn write_statement(
     out.extend_from_slice(br#"","Effect":"Allow","Principal":"#);
     group.write_principal(out);
     out.extend_from_slice(br#","Action":"#);
-    match &body.action {
-        Some(action) => write_json(out, action),
-        None => out.extend_from_slice(b"[]"),
-    }
+    body.write_action(out);
     out.extend_from_slice(br#","Resource":"#);
     write_json(out, arn);
     if !merged.is_empty() {
@@ -575,22 +696,76 @@ mod tests {
 
     #[test]
     fn a_template_body_keeps_action_and_condition_only() {
-        let body = Body::parse(
-            r#"{"Effect":"Allow","Action":["a:B"],"Condition":{"Bool":{"aws:SecureTransport":"true"}}}"#,
-        )
-        .unwrap();
-        assert_eq!(body.action, Some(json!(["a:B"])));
+        /// The `Action` a statement writes, and the template's condition.
+        fn read(template: &str) -> Option<(String, Option<Value>)> {
+            let body = Body::parse(template)?;
+            let mut action = Vec::new();
+            body.write_action(&mut action);
+            let condition = body.condition().cloned().map(Value::Object);
+            Some((String::from_utf8(action).unwrap(), condition))
+        }
         assert_eq!(
-            body.condition,
-            Some(json!({"Bool": {"aws:SecureTransport": "true"}}))
+            read(
+                r#"{"Effect":"Allow","Action":["a:B"],"Condition":{"Bool":{"aws:SecureTransport":"true"}}}"#
+            ),
+            Some((
+                r#"["a:B"]"#.into(),
+                Some(json!({"Bool": {"aws:SecureTransport": "true"}}))
+            ))
         );
         // A repeated member: the last one counts, as in a JSON object.
-        let body = Body::parse(r#"{"Action":"a:B","Effect":"Allow","Action":["a:C"]}"#).unwrap();
-        assert_eq!(body.action, Some(json!(["a:C"])));
-        assert_eq!(body.condition, None);
-        assert!(Body::parse(r#"  {"Effect":"Allow"}"#).is_some_and(|b| b.action.is_none()));
+        assert_eq!(
+            read(r#"{"Action":"a:B","Effect":"Allow","Action":["a:C"]}"#),
+            Some((r#"["a:C"]"#.into(), None))
+        );
+        assert_eq!(read(r#"  {"Effect":"Allow"}"#), Some(("[]".into(), None)));
         for not_an_object in [r#"[["a:B"], null]"#, "\"x\"", "", "{"] {
             assert!(Body::parse(not_an_object).is_none(), "{not_an_object}");
+        }
+    }
+
+    #[test]
+    fn dedup_keeps_first_occurrences_in_order_short_or_long() {
+        for n in [1, 3, 8, 9, 40] {
+            let list: Vec<String> = (0..n).map(|i| format!("r{}", (i * 7) % 5)).collect();
+            let mut expected: Vec<&str> = Vec::new();
+            for s in &list {
+                if !expected.contains(&s.as_str()) {
+                    expected.push(s);
+                }
+            }
+            assert_eq!(dedup(&list), expected, "{n} ARNs");
+        }
+    }
+
+    /// Whichever way a template is read, a statement's `Action` is the
+    /// compact serialization of the template's parsed `Action`.
+    #[test]
+    fn an_action_is_written_as_its_parsed_value_would_be() {
+        let actions = [
+            r#""a:B""#,
+            r#"[ "a:B" ,	"c:*" ]"#,
+            "[\n  \"a:B\",\n  \"c:D\"\n]",
+            r#"["with space", "tab\there", "quote\"d", "\u0041", "é, [x]"]"#,
+            r#"[["a:B"], []]"#,
+            r#"[1, 2.50, -0, 1e3, true, null]"#,
+            r#"{"Not": "a list"}"#,
+            "[]",
+        ];
+        for action in actions {
+            let template = format!(r#"{{"Effect":"Allow","Action":{action}}}"#);
+            let body = Body::parse(&template).unwrap();
+            let mut written = Vec::new();
+            body.write_action(&mut written);
+            let parsed: Value = serde_json::from_str(action).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&parsed).unwrap(),
+                "{action}"
+            );
+            let plain = matches!(body, Body::Plain { .. });
+            let expect_plain = !action.contains('\\') && !action.contains(['{', '1', 't', 'n']);
+            assert_eq!(plain, expect_plain, "{action}");
         }
     }
     use crate::core::associations::{self, Entities, ShareEntitiesInput};

@@ -38,12 +38,8 @@ pub fn list_resource_types(
     ctx: &Ctx,
     input: ListResourceTypesInput,
 ) -> Result<Page<&'static ResourceTypeInfo>> {
-    let pager = input.page.start(
-        state,
-        ctx,
-        "ListResourceTypes",
-        &format!("{:?}", input.scope),
-    )?;
+    let query = format!("{:?}", input.scope);
+    let pager = input.page.start(state, ctx, "ListResourceTypes", &query)?;
     let types = Catalog::get().resource_types();
     let start = match pager.after() {
         Some(a) => types.partition_point(|t| t.resource_type.as_str() <= a),

@@ -10,8 +10,9 @@
 //! Copying the map for a snapshot is cheap: the ARN map is persistent
 //! (`imbl`) and the slots are chunks of 1024 behind `Arc`s, so a copy takes
 //! one pointer per chunk, and a change copies only the chunk it touches
-//! while a snapshot still holds the old one. Two levels (a chunk, then a
-//! slot) keep a lookup to two memory reads.
+//! while a snapshot still holds the old one. Two levels (a chunk pointer,
+//! then the slot inside the chunk's allocation) keep a lookup to two
+//! memory reads.
 //!
 //! Handles are not persisted: loading a snapshot numbers the shares in ARN
 //! order. A purged share's handle is reused by a later share; the indexes
@@ -41,28 +42,37 @@ pub struct ShareMap {
 /// Slots per chunk.
 const CHUNK: usize = 1024;
 
-/// The slots, in chunks shared copy-on-write.
+/// The slots, in chunks shared copy-on-write. A chunk is an array inside
+/// its `Arc`'s allocation, so the slot of a handle is one read past the
+/// chunk pointer (a `Vec` behind the `Arc` would add a read of its header,
+/// a cache miss of its own at a million shares).
 #[derive(Clone, Default)]
 struct Slots {
-    chunks: Vec<Arc<Vec<Option<Arc<ResourceShare>>>>>,
+    chunks: Vec<Arc<Chunk>>,
     len: usize,
 }
 
+type Chunk = [Option<Arc<ResourceShare>>; CHUNK];
+
 impl Slots {
     fn get(&self, i: usize) -> Option<&Option<Arc<ResourceShare>>> {
-        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+        if i >= self.len {
+            return None;
+        }
+        self.chunks.get(i / CHUNK).map(|c| &c[i % CHUNK])
     }
 
     fn get_mut(&mut self, i: usize) -> Option<&mut Option<Arc<ResourceShare>>> {
-        Arc::make_mut(self.chunks.get_mut(i / CHUNK)?).get_mut(i % CHUNK)
+        if i >= self.len {
+            return None;
+        }
+        Some(&mut Arc::make_mut(self.chunks.get_mut(i / CHUNK)?)[i % CHUNK])
     }
 
     fn push_empty(&mut self) -> usize {
         if self.len % CHUNK == 0 {
-            self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
+            self.chunks.push(Arc::new([const { None }; CHUNK]));
         }
-        let last = self.chunks.last_mut().expect("a chunk with room");
-        Arc::make_mut(last).push(None);
         self.len += 1;
         self.len - 1
     }
