@@ -580,7 +580,8 @@ pub fn get_permission(
             &info.template,
             &info.parameters,
             &input.parameter_values,
-        )?;
+        )?
+        .into_owned();
     }
     Ok(info)
 }

@@ -33,6 +33,7 @@
 //! Every other failure is an `InvalidPolicyException`.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::{Map, Value};
@@ -535,23 +536,24 @@ pub fn validate_parameter_values(
 /// values), a STRING_LIST parameter becomes a JSON array (spliced into an
 /// enclosing array). The values are first checked with
 /// [`validate_parameter_values`]. With no declarations and no values the
-/// template is returned unchanged.
-pub fn render_template_typed(
-    template: &str,
+/// template is returned unchanged, borrowed: most templates have no
+/// parameters, and a caller that only reads the result copies nothing.
+pub fn render_template_typed<'t>(
+    template: &'t str,
     params: &[TemplateParameterDecl],
     values: &[(String, Vec<String>)],
-) -> Result<String> {
+) -> Result<Cow<'t, str>> {
     validate_parameter_values(params, values)?;
     render(template, params, values)
 }
 
-fn render(
-    template: &str,
+fn render<'t>(
+    template: &'t str,
     params: &[TemplateParameterDecl],
     values: &[(String, Vec<String>)],
-) -> Result<String> {
+) -> Result<Cow<'t, str>> {
     if params.is_empty() {
-        return Ok(template.to_string());
+        return Ok(Cow::Borrowed(template));
     }
     let mut value: Value = serde_json::from_str(template)
         .map_err(|e| Error::ServerInternal(format!("a stored policy template is not JSON: {e}")))?;
@@ -615,7 +617,7 @@ fn render(
             *keys = rendered;
         }
     }
-    Ok(value.to_string())
+    Ok(Cow::Owned(value.to_string()))
 }
 
 /// Whether two templates mean the same: same effect, the same set of actions
@@ -1206,6 +1208,11 @@ mod tests {
         );
         let plain = r#"{"Effect":"Allow","Action":["ec2:RunInstances"]}"#;
         assert_eq!(render_template_typed(plain, &[], &[]).unwrap(), plain);
+        // Nothing to substitute: the template itself, not a copy.
+        assert!(matches!(
+            render_template_typed(plain, &[], &[]).unwrap(),
+            Cow::Borrowed(t) if std::ptr::eq(t, plain)
+        ));
         assert_eq!(render(plain, &[], &[]).unwrap(), plain);
         // A STRING substitutes in place, also inside an enclosing array.
         let values_one = vec![
