@@ -274,6 +274,10 @@ struct Measured {
     next: u64,
     /// CPU seconds the server process spent over the run (when measured).
     cpu: f64,
+    /// CPU seconds the load generator (this process) spent over the run.
+    gen_cpu: f64,
+    /// Seconds the machine's CPUs sat idle over the run, summed over CPUs.
+    idle: f64,
 }
 
 impl Measured {
@@ -285,6 +289,8 @@ impl Measured {
             hist: Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap(),
             next: 0,
             cpu: 0.0,
+            gen_cpu: 0.0,
+            idle: 0.0,
         }
     }
 
@@ -296,11 +302,24 @@ impl Measured {
         self.hist.add(other.hist).unwrap();
         self.next = other.next;
         self.cpu += other.cpu;
+        self.gen_cpu += other.gen_cpu;
+        self.idle += other.idle;
     }
 
     /// The server's CPU time per call, in µs.
     fn cpu_us_per_call(&self) -> f64 {
         self.cpu * 1e6 / (self.ok + self.errors).max(1) as f64
+    }
+
+    /// The load generator's CPU time per call, in µs.
+    fn gen_cpu_us_per_call(&self) -> f64 {
+        self.gen_cpu * 1e6 / (self.ok + self.errors).max(1) as f64
+    }
+
+    /// The share of the machine's CPU time left idle, in percent.
+    fn idle_percent(&self) -> f64 {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        100.0 * self.idle / (self.elapsed * cpus).max(f64::EPSILON)
     }
 
     fn throughput(&self) -> f64 {
@@ -383,7 +402,11 @@ async fn run_round(
     into: &mut Measured,
 ) -> f64 {
     let c = call.clone();
-    let cpu = cpu_seconds(pid);
+    let (cpu, gen_cpu, idle) = (
+        cpu_seconds(pid),
+        cpu_seconds(std::process::id()),
+        idle_seconds(),
+    );
     let mut round = load(
         channels,
         per_channel,
@@ -393,6 +416,8 @@ async fn run_round(
     )
     .await;
     round.cpu = cpu_seconds(pid) - cpu;
+    round.gen_cpu = cpu_seconds(std::process::id()) - gen_cpu;
+    round.idle = idle_seconds() - idle;
     let throughput = round.throughput();
     into.add(round);
     throughput
@@ -1132,7 +1157,7 @@ async fn main() {
         ramd.rss_mib()
     ));
     line(format!(
-        "Load: {} connections x {} in flight = {} clients, {} s per operation in {} rounds taking turns with the no-op server, server and load generator on this machine. Server CPU is user and system time of the server process over the operation's calls.\n",
+        "Load: {} connections x {} in flight = {} clients, {} s per operation in {} rounds taking turns with the no-op server, server and load generator on this machine. Server CPU is user and system time of the server process over the operation's calls; load generator CPU the same for the harness's own process; idle the share of both CPUs' time left unused.\n",
         args.connections,
         args.concurrency,
         args.connections * args.concurrency,
@@ -1161,8 +1186,11 @@ async fn main() {
         .expect("start the no-op server");
     let noop_chans = channels(noop_port, args.connections).await;
 
-    line("| operation | ramd ops/s | p50 ms | p99 ms | p99.9 ms | errors | no-op ops/s | ramd / no-op | per round, lowest–highest | server CPU µs/call ramd / no-op |".into());
-    line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |".into());
+    line("| operation | ramd ops/s | p50 ms | p99 ms | p99.9 ms | errors | no-op ops/s | ramd / no-op | per round, lowest–highest | server CPU µs/call ramd / no-op | load generator CPU µs/call ramd / no-op | idle % ramd / no-op |".into());
+    line(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+            .into(),
+    );
     let ramd_pid = ramd.child.id();
     let noop_pid = noop.id();
     let rounds = args.rounds.max(1);
@@ -1196,7 +1224,7 @@ async fn main() {
         let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let highest = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         line(format!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {lowest:.2}–{highest:.2} | {:.1} / {:.1} |",
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.2} | {lowest:.2}–{highest:.2} | {:.1} / {:.1} | {:.1} / {:.1} | {:.0} / {:.0} |",
             m.throughput(),
             m.q_ms(0.5),
             m.q_ms(0.99),
@@ -1206,6 +1234,10 @@ async fn main() {
             m.throughput() / base.throughput(),
             m.cpu_us_per_call(),
             base.cpu_us_per_call(),
+            m.gen_cpu_us_per_call(),
+            base.gen_cpu_us_per_call(),
+            m.idle_percent(),
+            base.idle_percent(),
         ));
     }
     let _ = noop.kill();
@@ -1306,16 +1338,6 @@ async fn main() {
 /// CPU time (user and system) process `pid` has used so far, in seconds,
 /// from `/proc/<pid>/stat` (clock ticks of `getconf CLK_TCK`).
 fn cpu_seconds(pid: u32) -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    let ticks = *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .and_then(|s| s.trim().parse::<f64>().ok())
-            .unwrap_or(100.0)
-    });
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name, which is in parentheses: utime and
     // stime are the 12th and 13th of them.
@@ -1326,7 +1348,39 @@ fn cpu_seconds(pid: u32) -> f64 {
         .take(2)
         .filter_map(|f| f.parse().ok())
         .collect();
-    fields.iter().sum::<f64>() / ticks
+    fields.iter().sum::<f64>() / clock_ticks()
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`), the unit of `/proc` times.
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// Idle time of all the machine's CPUs so far, in seconds, from the `cpu`
+/// line of `/proc/stat` (idle and iowait, in clock ticks).
+fn idle_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: f64 = stat
+        .lines()
+        .next()
+        .filter(|l| l.starts_with("cpu "))
+        .map_or(0.0, |l| {
+            l.split_whitespace()
+                .skip(4)
+                .take(2)
+                .filter_map(|f| f.parse::<f64>().ok())
+                .sum()
+        });
+    ticks / clock_ticks()
 }
 
 fn write_report(out: &std::path::Path, report: &str) {

@@ -194,10 +194,27 @@ fn relabel_oversize(headers: &mut HeaderMap) {
 }
 
 /// Checks every string and list of `request` against the size limits.
+///
+/// A request whose whole encoding is no longer than [`SMALL_REQUEST_BYTES`]
+/// passes without a walk: each list entry takes at least one byte and each
+/// character of a string at least one, so no list of it can have more than
+/// [`MAX_LIST_ENTRIES`] entries and no string more than
+/// [`MAX_STRING_CHARS`] characters. Most requests are that small, and
+/// measuring one costs no allocation, where the walk re-encodes it.
 pub fn check_sizes<M: Message + Name>(request: &M) -> Result<(), Error> {
+    if request.encoded_len() <= SMALL_REQUEST_BYTES {
+        return Ok(());
+    }
     let bytes = request.encode_to_vec();
     check_encoded(schema(), &M::full_name(), &bytes, "")
 }
+
+/// The encoded size up to which a request cannot break a size limit.
+const SMALL_REQUEST_BYTES: usize = if MAX_LIST_ENTRIES < MAX_STRING_CHARS {
+    MAX_LIST_ENTRIES
+} else {
+    MAX_STRING_CHARS
+};
 
 /// What the walker needs to know of one field.
 #[derive(Debug)]
@@ -429,6 +446,41 @@ mod tests {
             ..Default::default()
         };
         check_sizes(&req).unwrap();
+    }
+
+    #[test]
+    fn requests_passed_unwalked_are_too_short_to_break_a_limit() {
+        // The shortest encodings that break each limit: one more entry than
+        // allowed, each a single byte (a packed varint) or an empty string,
+        // and one character more than a string may have.
+        let shortest_long_list = 1 + 2 + (MAX_LIST_ENTRIES + 1);
+        let shortest_long_strings = ram_pb::GetResourceSharesRequest {
+            resource_share_arns: vec![String::new(); MAX_LIST_ENTRIES + 1],
+            ..Default::default()
+        };
+        let shortest_long_string = ram_pb::CreateResourceShareRequest {
+            name: "n".repeat(MAX_STRING_CHARS + 1),
+            ..Default::default()
+        };
+        assert!(shortest_long_list > SMALL_REQUEST_BYTES);
+        assert!(shortest_long_strings.encoded_len() > SMALL_REQUEST_BYTES);
+        assert!(shortest_long_string.encoded_len() > SMALL_REQUEST_BYTES);
+        assert!(check_sizes(&shortest_long_strings).is_err());
+        assert!(check_sizes(&shortest_long_string).is_err());
+        // A request at the bound passes both ways.
+        let at_bound = ram_pb::AssociateResourceShareRequest {
+            principals: vec![String::new(); SMALL_REQUEST_BYTES / 2],
+            ..Default::default()
+        };
+        assert_eq!(at_bound.encoded_len(), SMALL_REQUEST_BYTES);
+        check_sizes(&at_bound).unwrap();
+        check_encoded(
+            schema(),
+            &ram_pb::AssociateResourceShareRequest::full_name(),
+            &at_bound.encode_to_vec(),
+            "",
+        )
+        .unwrap();
     }
 
     #[test]

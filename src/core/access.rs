@@ -71,13 +71,9 @@ fn open(share: &ResourceShare) -> bool {
 /// prefix (`iam_prefix`).
 fn exact_ids<'a>(state: &'a State, account: &'a str) -> Vec<&'a str> {
     let mut ids = vec![account];
-    if let Some((org, ancestors)) = state.orgs.membership(account) {
+    if let Some((org, parent)) = state.orgs.placement(account) {
         ids.push(org.arn.as_str());
-        for parent in ancestors {
-            if let Some(ou) = org.ous.get(parent) {
-                ids.push(ou.arn.as_str());
-            }
-        }
+        ids.extend(org.ous_from(parent).map(|ou| ou.arn.as_str()));
     }
     ids
 }
@@ -198,7 +194,7 @@ pub fn visible_shares_from<'a>(
 /// at once; checked one share after another, each share's reads would wait
 /// for the previous share's. At a million shares nearly every one of these
 /// reads misses the caches, so this is where a receiver's listing spends its
-/// time. Batches grow (`read_ahead::Batches`: 4, 8, 16, ...), so a listing
+/// time. Batches grow (`read_ahead::Batches`: 16, then 32), so a listing
 /// that stops early (a page) has checked little more than it used.
 struct Visible<'a> {
     state: &'a State,

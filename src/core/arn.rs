@@ -145,12 +145,15 @@ impl Arn {
     /// Parses an ARN of a shared resource; the error message echoes the input:
     /// "The specified resource ARN <arn> is not valid. Verify the ARN and try again."
     pub fn parse(s: &str) -> Result<Arn> {
-        Arn::split(s).ok_or_else(|| {
-            Error::MalformedArn(format!(
-                "The specified resource ARN {} is not valid. Verify the ARN and try again.",
-                echo(s)
-            ))
-        })
+        Arn::split(s).ok_or_else(|| malformed_resource_arn(s))
+    }
+
+    /// Checks `s` as [`Arn::parse`] does, without copying its parts out.
+    pub fn check(s: &str) -> Result<()> {
+        match Arn::parts(s) {
+            Some(_) => Ok(()),
+            None => Err(malformed_resource_arn(s)),
+        }
     }
 
     /// Parses an ARN given in a slot named `noun` ("resource share",
@@ -161,11 +164,24 @@ impl Arn {
 
     /// Whether `s` is a syntactically valid ARN.
     pub fn is_valid(s: &str) -> bool {
-        Arn::split(s).is_some()
+        Arn::parts(s).is_some()
     }
 
     /// The syntax check shared by every parse function.
     fn split(s: &str) -> Option<Arn> {
+        let [partition, service, region, account, resource] = Arn::parts(s)?;
+        Some(Arn {
+            partition: partition.to_string(),
+            service: service.to_string(),
+            region: region.to_string(),
+            account: account.to_string(),
+            resource: resource.to_string(),
+        })
+    }
+
+    /// The parts of a syntactically valid ARN, borrowed: partition,
+    /// service, region, account and resource.
+    fn parts(s: &str) -> Option<[&str; 5]> {
         if s.len() > MAX_ARN_LEN {
             return None;
         }
@@ -185,14 +201,16 @@ impl Arn {
             && (account.is_empty() || account == AWS_ACCOUNT || is_account_id(account))
             && !resource.is_empty()
             && !resource.chars().any(char::is_control);
-        valid.then(|| Arn {
-            partition: partition.to_string(),
-            service: service.to_string(),
-            region: region.to_string(),
-            account: account.to_string(),
-            resource: resource.to_string(),
-        })
+        valid.then_some([partition, service, region, account, resource])
     }
+}
+
+/// The error for a resource ARN that does not parse.
+fn malformed_resource_arn(s: &str) -> Error {
+    Error::MalformedArn(format!(
+        "The specified resource ARN {} is not valid. Verify the ARN and try again.",
+        echo(s)
+    ))
 }
 
 impl fmt::Display for Arn {
@@ -814,6 +832,7 @@ mod tests {
         for input in valid {
             let arn = Arn::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
             assert_eq!(arn.to_string(), input);
+            assert_eq!(Arn::check(input), Ok(()), "{input}");
         }
         let arn = Arn::parse("arn:aws:rds:us-east-1:123456789012:cluster:a/b").unwrap();
         assert_eq!(
@@ -848,6 +867,7 @@ mod tests {
         for input in invalid {
             assert!(is_malformed_arn(&Arn::parse(input)), "{input}");
             assert!(!Arn::is_valid(input), "{input}");
+            assert_eq!(Arn::check(input), Arn::parse(input).map(|_| ()), "{input}");
         }
     }
 

@@ -86,16 +86,26 @@ impl Organization {
         id == self.root_id || self.ous.contains_key(id)
     }
 
+    /// The OU `id` and the OUs above it, up to (not including) the root;
+    /// nothing when `id` is the root. One look-up per OU.
+    pub fn ous_from<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> impl Iterator<Item = &'a OrganizationalUnit> + 'a {
+        let mut at = id;
+        std::iter::from_fn(move || {
+            let ou = self.ous.get(at)?;
+            at = &ou.parent_id;
+            Some(ou)
+        })
+    }
+
     /// `id` (the root or an OU of this organization) and its parents up to
     /// and including the root.
     fn chain<'a>(&'a self, id: &'a str) -> Vec<&'a str> {
-        let mut out = vec![id];
-        let mut at = id;
-        while let Some(ou) = self.ous.get(at) {
-            at = &ou.parent_id;
-            out.push(at);
-        }
-        out
+        std::iter::once(id)
+            .chain(self.ous_from(id).map(|ou| ou.parent_id.as_str()))
+            .collect()
     }
 
     /// The path `o-xxx/r-xxxx/ou-a/.../` down to `id` (root or OU).
@@ -234,8 +244,9 @@ impl Orgs {
         Some((org, org.chain(parent)))
     }
 
-    /// The account's organization and its direct parent.
-    fn placement(&self, account: &str) -> Option<(&Organization, &str)> {
+    /// The account's organization and its direct parent (the root id or an
+    /// OU id).
+    pub fn placement(&self, account: &str) -> Option<(&Organization, &str)> {
         if !self.placed {
             return self.by_id.values().find_map(|org| {
                 org.accounts

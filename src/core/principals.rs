@@ -98,7 +98,7 @@ pub fn list_principals(
     };
     let resource_arn = input.resource_arn.as_deref().filter(|a| !a.is_empty());
     if let Some(a) = resource_arn {
-        Arn::parse(a)?;
+        Arn::check(a)?;
     }
     for arn in &input.resource_share_arns {
         ResourceShareArn::parse(arn)?;

@@ -54,16 +54,18 @@ impl ReadAhead {
     }
 }
 
-/// The first batch of [`Batches`].
-pub const FIRST_BATCH: usize = 4;
+/// The first batch of [`Batches`]: the shares of a usual page (a receiver's
+/// page of 20 resources spans about a dozen shares) in one batch, so its
+/// reads go out in one round of stages instead of two or three.
+pub const FIRST_BATCH: usize = 16;
 
 /// The largest batch of [`Batches`].
-pub const MAX_BATCH: usize = 16;
+pub const MAX_BATCH: usize = 32;
 
 /// Batch sizes for reading ahead over a sequence its reader may stop
-/// early (a page): small at first, so a short page fetches little it does
-/// not use, then doubling up to [`MAX_BATCH`], so a long one has many
-/// reads in flight together.
+/// early (a page): about a page at first, so a short page fetches little
+/// it does not use, then doubling up to [`MAX_BATCH`], so a long listing
+/// has many reads in flight together.
 #[derive(Debug)]
 pub struct Batches(usize);
 

@@ -114,7 +114,7 @@ pub fn get_resource_policies(
         return Err(Error::missing("resourceArns"));
     }
     for arn in &input.resource_arns {
-        Arn::parse(arn)?;
+        Arn::check(arn)?;
     }
     let principal = input.principal.as_deref().filter(|p| !p.is_empty());
     if let Some(p) = principal {

@@ -239,7 +239,7 @@ pub fn list_resources(
         ),
     };
     for arn in &input.resource_arns {
-        Arn::parse(arn)?;
+        Arn::check(arn)?;
     }
     for arn in &input.resource_share_arns {
         ResourceShareArn::parse(arn)?;
