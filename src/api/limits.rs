@@ -448,12 +448,36 @@ mod tests {
         check_sizes(&req).unwrap();
     }
 
+    /// A schema of one message, `t.M`, whose field 1 is a packed list of
+    /// numbers named `codes`.
+    fn packed_codes_schema() -> Schema {
+        Schema {
+            messages: HashMap::from([(
+                "t.M".to_string(),
+                HashMap::from([(
+                    1,
+                    FieldInfo {
+                        json_name: "codes".into(),
+                        repeated: true,
+                        kind: Kind::Other,
+                    },
+                )]),
+            )]),
+        }
+    }
+
     #[test]
     fn requests_passed_unwalked_are_too_short_to_break_a_limit() {
         // The shortest encodings that break each limit: one more entry than
         // allowed, each a single byte (a packed varint) or an empty string,
         // and one character more than a string may have.
-        let shortest_long_list = 1 + 2 + (MAX_LIST_ENTRIES + 1);
+        let mut shortest_long_list = Vec::new();
+        prost::encoding::int32::encode_packed(
+            1,
+            &vec![1; MAX_LIST_ENTRIES + 1],
+            &mut shortest_long_list,
+        );
+        assert!(check_encoded(&packed_codes_schema(), "t.M", &shortest_long_list, "").is_err());
         let shortest_long_strings = ram_pb::GetResourceSharesRequest {
             resource_share_arns: vec![String::new(); MAX_LIST_ENTRIES + 1],
             ..Default::default()
@@ -462,7 +486,7 @@ mod tests {
             name: "n".repeat(MAX_STRING_CHARS + 1),
             ..Default::default()
         };
-        assert!(shortest_long_list > SMALL_REQUEST_BYTES);
+        assert!(shortest_long_list.len() > SMALL_REQUEST_BYTES);
         assert!(shortest_long_strings.encoded_len() > SMALL_REQUEST_BYTES);
         assert!(shortest_long_string.encoded_len() > SMALL_REQUEST_BYTES);
         assert!(check_sizes(&shortest_long_strings).is_err());
@@ -570,19 +594,7 @@ mod tests {
     fn packed_enum_lists_are_counted() {
         // No request has a repeated enum today; the walker still counts one
         // varint per element of a packed list.
-        let schema = Schema {
-            messages: HashMap::from([(
-                "t.M".to_string(),
-                HashMap::from([(
-                    1,
-                    FieldInfo {
-                        json_name: "codes".into(),
-                        repeated: true,
-                        kind: Kind::Other,
-                    },
-                )]),
-            )]),
-        };
+        let schema = packed_codes_schema();
         let encode = |n: usize| {
             let mut buf = Vec::new();
             prost::encoding::int32::encode_packed(1, &vec![300; n], &mut buf);

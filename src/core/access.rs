@@ -194,8 +194,9 @@ pub fn visible_shares_from<'a>(
 /// at once; checked one share after another, each share's reads would wait
 /// for the previous share's. At a million shares nearly every one of these
 /// reads misses the caches, so this is where a receiver's listing spends its
-/// time. Batches grow (`read_ahead::Batches`: 16, then 32), so a listing
-/// that stops early (a page) has checked little more than it used.
+/// time. Batches start at about a page and grow (`read_ahead::Batches`),
+/// so a listing that stops early (a page) has checked little more than it
+/// used.
 struct Visible<'a> {
     state: &'a State,
     account: &'a str,

@@ -237,13 +237,6 @@ impl<'de> Deserialize<'de> for Orgs {
 }
 
 impl Orgs {
-    /// The account's organization and the ids of its parent and the
-    /// parent's ancestors up to the root (empty when not a member).
-    pub fn membership(&self, account: &str) -> Option<(&Organization, Vec<&str>)> {
-        let (org, parent) = self.placement(account)?;
-        Some((org, org.chain(parent)))
-    }
-
     /// The account's organization and its direct parent (the root id or an
     /// OU id).
     pub fn placement(&self, account: &str) -> Option<(&Organization, &str)> {
@@ -320,15 +313,19 @@ impl Orgs {
 
     /// The account's parents from its direct parent up to and including the
     /// root id; empty when the account is not a member of an organization.
+    /// The server walks them with [`Organization::ous_from`]; tests compare
+    /// whole chains.
+    #[cfg(test)]
     pub fn ancestors(&self, account: &str) -> Vec<&str> {
-        self.membership(account)
-            .map(|(_, chain)| chain)
+        self.placement(account)
+            .map(|(org, parent)| org.chain(parent))
             .unwrap_or_default()
     }
 
     /// Whether `account` is in OU `ou_id` directly or through nested OUs.
     pub fn ou_contains(&self, ou_id: &str, account: &str) -> bool {
-        is_organizational_unit_id(ou_id) && self.ancestors(account).contains(&ou_id)
+        self.placement(account)
+            .is_some_and(|(org, parent)| org.ous_from(parent).any(|ou| ou.id == ou_id))
     }
 
     /// The `aws:PrincipalOrgPaths` form of the account's position:
