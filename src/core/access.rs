@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::core::arn::Principal;
 use crate::core::permissions::FeatureSet;
-use crate::core::read_ahead::{Batches, ReadAhead};
+use crate::core::read_ahead::{self, Batches};
 use crate::core::share_map::Handle;
 use crate::core::shares::{AssociationStatus, PrincipalAssoc, ResourceShare, ShareStatus};
 use crate::core::state::State;
@@ -114,6 +114,10 @@ pub fn visible_shares<'a>(
 
 /// How a candidate share was found.
 enum Via<'a> {
+    /// Named by the account's own id, ASSOCIATED (the index says so), in
+    /// the share with this handle: granted when the share is open and not
+    /// the account's own, with no look at the share's principals.
+    Account(Handle),
     /// Named through this exact principal id (as the index holds it), in
     /// the share with this handle; not checked yet.
     Id(&'a Arc<str>, Handle),
@@ -142,16 +146,32 @@ pub fn visible_shares_from<'a>(
     // Each principal's list is sorted already: with one list (an account
     // named only by its id, the common case) there is nothing to sort.
     let mut lists = 0;
-    for id in exact_ids(state, account) {
-        let Some((id, list)) = state.index.principal_list(id) else {
+    // The account's own list first, and its first batch asked for: it is
+    // on the way while the organization look-up runs.
+    let own_list = state.index.principal_list(account);
+    if let Some((_, list)) = own_list {
+        read_ahead::slice(list, read_ahead::FIRST_BATCH);
+    }
+    for (i, id) in exact_ids(state, account).into_iter().enumerate() {
+        let found = if i == 0 {
+            own_list
+        } else {
+            state.index.principal_list(id)
+        };
+        let Some((id, list)) = found else {
             continue;
         };
-        let from = list.partition_point(|(arn, _)| !after_start(arn));
-        candidates.extend(
-            list[from..]
-                .iter()
-                .map(|(arn, h)| (&**arn, Via::Id(id, *h))),
-        );
+        // The first list is the account's own.
+        let own = i == 0;
+        let from = list.partition_point(|l| !after_start(&l.arn));
+        candidates.extend(list[from..].iter().map(|l| {
+            let via = if own && l.associated {
+                Via::Account(l.handle)
+            } else {
+                Via::Id(id, l.handle)
+            };
+            (&*l.arn, via)
+        }));
         lists += usize::from(from < list.len());
     }
     // IAM principal ids are borrowed from the prefix scan, so they are
@@ -228,27 +248,42 @@ impl<'a> Visible<'a> {
         }
         self.next = end;
         let batch = &self.candidates[start..end];
-        // Stage 1: the slots.
+        // Stage 1: ask for the slots.
+        for (_, via) in batch {
+            if let Via::Account(h) | Via::Id(_, h) = via {
+                state.shares.fetch_slot(*h);
+            }
+        }
+        // Stage 2: the slots; ask for the fields of each share the checks
+        // read.
         let shares: Vec<Option<&'a ResourceShare>> = batch
             .iter()
             .map(|(_, via)| match via {
                 Via::Reached(s) => Some(*s),
-                Via::Id(_, h) => state.shares.at(*h).map(|s| &**s),
+                Via::Account(h) | Via::Id(_, h) => state.shares.at(*h).map(|s| &**s),
             })
             .collect();
-        // Stage 2: the shares.
+        for s in shares.iter().flatten() {
+            read_ahead::fetch(&s.status);
+            read_ahead::fetch(&s.feature_set);
+            read_ahead::fetch(&s.arn);
+            read_ahead::fetch(&s.principals);
+            read_ahead::fetch(&s.resources);
+        }
+        // Stage 3: the shares' fields; ask for what stage 4 reads (the
+        // principal entries, unless the index settled the principal, and
+        // the ARN) and for the resource entries, which listings of
+        // resources read next.
         let opened: Vec<bool> = shares.iter().map(|s| s.is_some_and(open)).collect();
-        // Stage 3: what the checks read next, the principal entries and the
-        // ARN, fetched without the checks' branches, which would stop the
-        // processor from running ahead to the next share.
-        let mut ahead = ReadAhead::default();
-        for (share, _) in shares.iter().zip(&opened).filter(|(_, opened)| **opened) {
-            if let Some(s) = share {
-                ahead.entries(&s.principals, |p| p.assoc.status as usize);
-                ahead.text(&s.arn);
+        for (((_, via), share), opened) in batch.iter().zip(&shares).zip(&opened) {
+            if let (Some(s), true) = (share, opened) {
+                if let Via::Id(..) = via {
+                    read_ahead::entries(&s.principals, |p| &p.principal);
+                }
+                read_ahead::text(&s.arn);
+                read_ahead::entries(&s.resources, |r| &r.assoc.status);
             }
         }
-        ahead.done();
         // Stage 4: the principal that names the account, and the ARN.
         self.ready.clear();
         self.taken = 0;
@@ -257,6 +292,7 @@ impl<'a> Visible<'a> {
             let Some(share) = share else { continue };
             let granted = match via {
                 Via::Reached(_) => true,
+                Via::Account(_) => opened && !share.owned_by(account),
                 Via::Id(id, _) => {
                     opened && grants(state, share, account, |s| s.principals.get_interned(id))
                 }
@@ -400,8 +436,28 @@ mod tests {
             expected[4..]
         );
         // Outside the organization, OTHER is invited and sees nothing until
-        // it accepts.
+        // it accepts (its index entry says ASSOCIATING until then).
         assert!(visible_from(&state, OTHER, Bound::Unbounded).is_empty());
+        let listed = |state: &State| state.index.shares_of_principal(OTHER)[0].associated;
+        assert!(!listed(&state));
+        let invitation = state
+            .invitations
+            .by_receiver
+            .iter()
+            .next()
+            .unwrap()
+            .1
+            .clone();
+        crate::core::invitations::accept_resource_share_invitation(
+            &mut state,
+            &ctx(OTHER, 203),
+            crate::core::invitations::InvitationInput {
+                invitation_arn: invitation,
+            },
+        )
+        .unwrap();
+        assert!(listed(&state));
+        assert_eq!(visible_from(&state, OTHER, Bound::Unbounded).len(), 1);
     }
 
     #[test]

@@ -418,6 +418,7 @@ pub fn plan_associate(
                 parameter_values: Vec::new(),
                 creation_time: ctx.now,
                 last_updated_time: ctx.now,
+                linked: None,
             },
         ));
     }
@@ -471,7 +472,8 @@ pub fn apply_associate(
 ) -> Vec<AssociationInfo> {
     let now = ctx.now;
     let mut fresh: BTreeSet<(AssociationType, String)> = BTreeSet::new();
-    for (rt, p) in plan.permissions {
+    for (rt, mut p) in plan.permissions {
+        p.link(&state.permissions);
         state.index.index_permission(&share.arn, &p);
         share.permissions.insert(rt, p);
     }
@@ -516,9 +518,10 @@ pub fn apply_associate(
             AssociationStatus::Associated
         };
         let key = state.index.intern_principal(&p.id);
+        let associated = status == AssociationStatus::Associated;
         state
             .index
-            .index_principal(&share.owner, &share.arn, h, &key);
+            .index_principal(&share.owner, &share.arn, h, &key, associated);
         fresh.insert((AssociationType::Principal, p.id.clone()));
         if let Some((account, arn)) = p.invite {
             invites.push((p.id.clone(), account, arn));

@@ -286,6 +286,7 @@ pub fn put_resource_policy(
             parameter_values: Vec::new(),
             creation_time: ctx.now,
             last_updated_time: ctx.now,
+            linked: None,
         });
     let attached = match matched {
         Some(a) => a,
@@ -301,12 +302,12 @@ pub fn put_resource_policy(
                 deprecated: false,
                 versions: VecMap::from_iter([(
                     1,
-                    Version {
+                    Arc::new(Version {
                         template: grant.template.clone(),
                         parameters: Vec::new(),
                         creation_time: ctx.now,
                         last_updated_time: ctx.now,
-                    },
+                    }),
                 )]),
                 default_version: 1,
                 last_version: 1,
@@ -320,6 +321,7 @@ pub fn put_resource_policy(
                 parameter_values: Vec::new(),
                 creation_time: ctx.now,
                 last_updated_time: ctx.now,
+                linked: None,
             }
         }
     };
@@ -566,6 +568,7 @@ pub fn complete_promotion(state: &mut State, arn: &str, now: DateTime<Utc>) {
                 parameter_values: Vec::new(),
                 creation_time: now,
                 last_updated_time: now,
+                linked: None,
             },
             now,
         );

@@ -369,6 +369,7 @@ pub fn accept_resource_share_invitation(
     {
         pa.assoc.set(AssociationStatus::Associated, None, ctx.now);
         pa.invitation = None;
+        state.index.principal_associated(&share_arn, &principal_id);
     }
     Ok(info(state, &state.invitations.by_arn[&arn]))
 }

@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -92,7 +93,10 @@ pub struct Permission {
     pub feature_set: FeatureSet,
     /// Set by UpdatePermission(DEPRECATED): no new attachments.
     pub deprecated: bool,
-    pub versions: VecMap<u32, Version>,
+    /// Each version behind an `Arc`, which the shares that attach it hold
+    /// too (`AttachedPermission::linked`): a version never changes, and
+    /// one in use is never deleted.
+    pub versions: VecMap<u32, Arc<Version>>,
     pub default_version: u32,
     /// The highest version number ever issued.
     pub last_version: u32,
@@ -460,12 +464,12 @@ pub fn create_permission(
         deprecated: false,
         versions: VecMap::from_iter([(
             1,
-            Version {
+            Arc::new(Version {
                 template,
                 parameters: input.parameters,
                 creation_time: ctx.now,
                 last_updated_time: ctx.now,
-            },
+            }),
         )]),
         default_version: 1,
         last_version: 1,
@@ -521,12 +525,12 @@ pub fn create_permission_version(
     let v = p.last_version + 1;
     p.versions.insert(
         v,
-        Version {
+        Arc::new(Version {
             template,
             parameters: input.parameters,
             creation_time: ctx.now,
             last_updated_time: ctx.now,
-        },
+        }),
     );
     p.last_version = v;
     p.default_version = v;

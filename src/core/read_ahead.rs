@@ -1,56 +1,82 @@
-//! Reading memory ahead of use, for the read paths that go from index
+//! Fetching memory ahead of use, for the read paths that go from index
 //! entries to shares, their maps and their strings (ARCHITECTURE.md
 //! invariant 14). At a million shares nearly each of those reads misses the
-//! caches; issued together, in rounds whose reads do not depend on one
-//! another, the misses overlap instead of waiting for each other.
+//! caches. A reader that needs many of them (a receiver's page: a dozen
+//! shares, each with its principals, resources and ARNs) asks for them in
+//! rounds: first everything it knows the address of, then, once that has
+//! arrived, what it points to. The misses of a round overlap instead of
+//! waiting for each other.
 //!
-//! The reads are summed and handed to `std::hint::black_box`, so the
-//! compiler keeps them; they change no result, only when memory arrives.
-//! The crate forbids `unsafe`, so no prefetch instructions.
+//! Each ask is a prefetch instruction (`prefetch_index`): a hint that loads
+//! a cache line without holding up the instructions after it, and never
+//! faults. It changes no result, only when memory arrives. The functions
+//! here take references, so what they ask for is always memory the caller
+//! may read; computing a field's address (`&share.status`) reads nothing.
+//! Only [`keys`] reads: the pointers in map entries, to ask for the strings
+//! they point to.
+
+use prefetch_index::prefetch_index;
 
 use crate::core::vecmap::VecMap;
 
-/// How many entries of each map are read ahead: a page or a policy rarely
-/// takes more from one share, and reading ahead is only a hint.
+/// How many entries of each map are asked for: a page or a policy rarely
+/// takes more from one share, and fetching ahead is only a hint.
 pub const ENTRIES: usize = 8;
 
-/// Reads made ahead of use; [`ReadAhead::done`] keeps them.
-#[derive(Debug, Default)]
-pub struct ReadAhead(usize);
+/// Asks for the cache line that holds `*r`.
+#[inline(always)]
+pub fn fetch<T>(r: &T) {
+    prefetch_index(std::slice::from_ref(r), 0);
+}
 
-impl ReadAhead {
-    /// The first and last bytes of `text`: a long ARN's two ends often lie
-    /// in different cache lines.
-    pub fn text(&mut self, text: &str) {
-        let b = text.as_bytes();
-        self.0 += usize::from(b.first().copied().unwrap_or(0));
-        self.0 += usize::from(b.last().copied().unwrap_or(0));
+/// Asks for the first `n` elements of `items`: every cache line from the
+/// first one's start to where the element after the `n`-th starts (which
+/// holds the `n`-th one's end).
+#[inline]
+pub fn slice<T>(items: &[T], n: usize) {
+    let n = n.min(items.len());
+    if n == 0 {
+        return;
     }
-
-    /// The first entries of `map`: each key's length, which sits in the
-    /// entry, plus what `value` reads of the entry's value (for entries
-    /// long enough to span two cache lines).
-    pub fn entries<K: AsRef<str> + Ord, V>(
-        &mut self,
-        map: &VecMap<K, V>,
-        value: impl Fn(&V) -> usize,
-    ) {
-        for (k, v) in map.iter().take(ENTRIES) {
-            self.0 += k.as_ref().len() + value(v);
-        }
+    // Elements no more than a cache line apart, so no line is skipped.
+    let step = (64 / std::mem::size_of::<T>().max(1)).max(1);
+    for i in (0..n).step_by(step) {
+        prefetch_index(items, i);
     }
+    // One past the last: `prefetch_index` only computes the address, and
+    // a prefetch never faults.
+    prefetch_index(items, n);
+}
 
-    /// The strings the first entries' keys point to (after
-    /// [`ReadAhead::entries`] has fetched the entries).
-    pub fn keys<K: AsRef<str> + Ord, V>(&mut self, map: &VecMap<K, V>) {
-        for k in map.keys().take(ENTRIES) {
-            self.text(k.as_ref());
-        }
+/// Asks for both ends of `text`: a long ARN's two ends often lie in
+/// different cache lines.
+#[inline]
+pub fn text(text: &str) {
+    let b = text.as_bytes();
+    if let Some(last) = b.len().checked_sub(1) {
+        prefetch_index(b, 0);
+        prefetch_index(b, last);
     }
+}
 
-    /// Keeps the reads.
-    pub fn done(self) {
-        std::hint::black_box(self.0);
+/// Asks for the first entries of `map` ([`slice`]) and the part of each
+/// value `tail` names: an entry longer than a cache line may have it in a
+/// line [`slice`] skips.
+#[inline]
+pub fn entries<K, V, U>(map: &VecMap<K, V>, tail: impl Fn(&V) -> &U) {
+    let e = map.as_slice();
+    slice(e, ENTRIES);
+    for (_, v) in e.iter().take(ENTRIES) {
+        fetch(tail(v));
+    }
+}
+
+/// Asks for the strings the first entries' keys point to. This reads the
+/// keys, so it belongs in a round after [`entries`] asked for them.
+#[inline]
+pub fn keys<K: AsRef<str>, V>(map: &VecMap<K, V>) {
+    for (k, _) in map.as_slice().iter().take(ENTRIES) {
+        text(k.as_ref());
     }
 }
 
@@ -62,7 +88,7 @@ pub const FIRST_BATCH: usize = 16;
 /// The largest batch of [`Batches`].
 pub const MAX_BATCH: usize = 32;
 
-/// Batch sizes for reading ahead over a sequence its reader may stop
+/// Batch sizes for fetching ahead over a sequence its reader may stop
 /// early (a page): about a page at first, so a short page fetches little
 /// it does not use, then doubling up to [`MAX_BATCH`], so a long listing
 /// has many reads in flight together.
@@ -81,5 +107,37 @@ impl Batches {
         let size = self.0;
         self.0 = (size * 2).min(MAX_BATCH);
         size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn asking_ahead_changes_nothing_and_takes_any_map() {
+        let mut map: VecMap<Arc<str>, (u8, String)> = VecMap::new();
+        entries(&map, |v| &v.1);
+        keys(&map);
+        text("");
+        for i in 0..2 * ENTRIES {
+            map.insert(Arc::from(format!("k{i:02}")), (i as u8, "x".repeat(i)));
+        }
+        let before = map.clone();
+        entries(&map, |v| &v.1);
+        keys(&map);
+        fetch(&map);
+        text("arn:aws:ram:us-east-1:111122223333:resource-share/x");
+        assert_eq!(map, before);
+    }
+
+    #[test]
+    fn batches_start_at_a_page_and_double_to_the_largest() {
+        let mut b = Batches::default();
+        let sizes: Vec<usize> = (0..4).map(|_| b.next_size()).collect();
+        let second = (2 * FIRST_BATCH).min(MAX_BATCH);
+        assert_eq!(sizes, [FIRST_BATCH, second, MAX_BATCH, MAX_BATCH]);
     }
 }

@@ -82,7 +82,7 @@ use crate::core::arn::{Arn, Principal, SourceId};
 use crate::core::clock::Ctx;
 use crate::core::permissions::FeatureSet;
 use crate::core::policy;
-use crate::core::read_ahead::{self, ReadAhead};
+use crate::core::read_ahead;
 use crate::core::share_permissions;
 use crate::core::shares::{AssociationStatus, ResourceShare, ShareStatus};
 use crate::core::state::State;
@@ -201,36 +201,51 @@ fn shares_holding<'a>(state: &'a State, owner: &'a str, arn: &'a str) -> Vec<&'a
     shares
 }
 
-/// Reads what the checks and a policy document read of `shares`, in two
-/// rounds of independent reads: the owner and the entries of the
-/// resource, principal and permission maps, then the strings those entries
-/// point to.
+/// Asks for what the checks and a policy document read of `shares`, in
+/// rounds (`read_ahead`): the shares' fields; the owner and the entries of
+/// the resource, principal and permission maps; the strings and linked
+/// permission versions those entries point to; the versions' templates.
 fn read_ahead(shares: &[&ResourceShare]) {
-    let mut ahead = ReadAhead::default();
     for s in shares {
-        ahead.text(&s.owner);
-        ahead.entries(&s.resources, |_| 0);
-        ahead.entries(&s.principals, |p| p.assoc.status as usize);
-        ahead.entries(&s.permissions, |p| p.arn.len());
+        read_ahead::fetch(&s.owner);
+        read_ahead::fetch(&s.resources);
+        read_ahead::fetch(&s.principals);
+        read_ahead::fetch(&s.permissions);
+        read_ahead::fetch(&s.status);
     }
     for s in shares {
-        ahead.keys(&s.resources);
-        ahead.keys(&s.principals);
-        ahead.keys(&s.permissions);
+        read_ahead::text(&s.owner);
+        read_ahead::entries(&s.resources, |r| &r.assoc.status);
+        read_ahead::entries(&s.principals, |p| &p.principal);
+        read_ahead::entries(&s.permissions, |p| &p.version);
+    }
+    for s in shares {
+        read_ahead::keys(&s.resources);
+        read_ahead::keys(&s.principals);
+        read_ahead::keys(&s.permissions);
         for p in s.permissions.values().take(read_ahead::ENTRIES) {
-            ahead.text(&p.arn);
+            match &p.linked {
+                Some(v) => read_ahead::fetch(&v.template),
+                None => read_ahead::text(&p.arn),
+            }
         }
     }
-    ahead.done();
+    for s in shares {
+        for p in s.permissions.values().take(read_ahead::ENTRIES) {
+            if let Some(v) = &p.linked {
+                read_ahead::text(&v.template);
+            }
+        }
+    }
 }
 
 /// The policy document of one resource held by `shares` (those of
 /// [`shares_holding`]), `None` when no statement remains. The JSON is
 /// written directly, compact and in the member order the module
 /// documentation gives; only conditions are merged as values.
-fn policy_of(
-    state: &State,
-    shares: &[&ResourceShare],
+fn policy_of<'s>(
+    state: &'s State,
+    shares: &[&'s ResourceShare],
     arn: &str,
     principal: Option<&str>,
 ) -> Result<Option<String>> {
@@ -396,25 +411,36 @@ fn write_compact(out: &mut Vec<u8>, json: &str) {
 /// `arn`; `None` when no permission is attached for that type (the share
 /// then grants nothing on the resource). A template without parameters is
 /// read where it is stored (rendering borrows it).
-fn template_of<'s>(state: &'s State, share: &ResourceShare, arn: &str) -> Result<Option<Body<'s>>> {
+fn template_of<'s>(
+    state: &'s State,
+    share: &'s ResourceShare,
+    arn: &str,
+) -> Result<Option<Body<'s>>> {
     let Some(resource) = share.resources.get(arn) else {
         return Ok(None);
     };
     let Some(attached) = share.permissions.get(resource.resource_type) else {
         return Ok(None);
     };
-    let definition = share_permissions::definition(state, attached).ok_or_else(|| {
-        internal(format!(
-            "attached permission {} of {} has no definition",
-            attached.arn, share.arn
-        ))
-    })?;
-    let (template, params) = definition.template(attached.version).ok_or_else(|| {
-        internal(format!(
-            "attached permission {} of {} has no version {}",
-            attached.arn, share.arn, attached.version
-        ))
-    })?;
+    // A customer managed permission's version is linked from the share;
+    // an AWS managed one is found in the catalogue.
+    let (template, params) = match &attached.linked {
+        Some(v) => (v.template.as_str(), v.parameters.as_slice()),
+        None => {
+            let definition = share_permissions::definition(state, attached).ok_or_else(|| {
+                internal(format!(
+                    "attached permission {} of {} has no definition",
+                    attached.arn, share.arn
+                ))
+            })?;
+            definition.template(attached.version).ok_or_else(|| {
+                internal(format!(
+                    "attached permission {} of {} has no version {}",
+                    attached.arn, share.arn, attached.version
+                ))
+            })?
+        }
+    };
     let rendered = policy::render_template_typed(template, params, &attached.parameter_values)
         .map_err(|e| {
             internal(format!(
@@ -1150,7 +1176,60 @@ mod tests {
         let page = w
             .get_as(OWNER, &[PROJECT], None, PageInput::default())
             .unwrap();
+        assert_eq!(page.items, std::slice::from_ref(&expected));
+        // The share reads the template through its link to the version,
+        // also once a snapshot is decoded (and relinked).
+        crate::core::testing::check_links(&w.state).unwrap();
+        let bytes = w.state.to_snapshot();
+        w.state = State::from_snapshot(w.state.config.clone(), &bytes).unwrap();
+        crate::core::testing::check_links(&w.state).unwrap();
+        let page = w
+            .get_as(OWNER, &[PROJECT], None, PageInput::default())
+            .unwrap();
         assert_eq!(page.items, [expected]);
+    }
+
+    #[test]
+    fn replaced_permissions_are_read_through_their_new_version() {
+        let mut w = World::new();
+        let create = |w: &mut World, name: &str, action: &str| {
+            let c = w.ctx(OWNER);
+            permissions::create_permission(
+                &mut w.state,
+                &c,
+                CreatePermissionInput {
+                    name: name.into(),
+                    resource_type: "codebuild:Project".into(),
+                    policy_template: format!(r#"{{"Effect":"Allow","Action":["{action}"]}}"#),
+                    parameters: vec![],
+                    tags: vec![],
+                },
+            )
+            .unwrap()
+            .arn
+        };
+        let readers = create(&mut w, "Readers", "codebuild:BatchGetProjects");
+        let builders = create(&mut w, "Builders", "codebuild:StartBuild");
+        w.share_with(&[PROJECT], &[MEMBER], &[], vec![readers.clone()], vec![]);
+        let action_of =
+            |w: &World| w.policies(&[PROJECT], None)[0]["Statement"][0]["Action"].clone();
+        assert_eq!(action_of(&w), json!(["codebuild:BatchGetProjects"]));
+        let c = w.ctx(OWNER);
+        crate::core::share_permissions::replace_permission_associations(
+            &mut w.state,
+            &c,
+            crate::core::share_permissions::ReplacePermissionAssociationsInput {
+                from_permission_arn: readers,
+                to_permission_arn: builders,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        crate::core::timers::run_due(&mut w.state, c.now);
+        // The work re-attached the share's permission (`attach`), linked to
+        // the new version.
+        crate::core::testing::check_links(&w.state).unwrap();
+        assert_eq!(action_of(&w), json!(["codebuild:StartBuild"]));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::core::catalog::{Catalog, RegionScope};
 use crate::core::clock::Ctx;
 use crate::core::page::join_key;
 use crate::core::permissions::ResourceOwner;
-use crate::core::read_ahead::{Batches, ReadAhead, MAX_BATCH};
+use crate::core::read_ahead::{self, Batches, MAX_BATCH};
 use crate::core::resource_types::RegionScopeFilter;
 use crate::core::shares::{self, AssociationStatus, ResourceAssoc, ResourceShare, ShareStatus};
 use crate::core::state::State;
@@ -166,14 +166,12 @@ fn resources_warmed<'a>(
             batch.clear();
             taken = 0;
             batch.extend(shares.by_ref().take(sizes.next_size()));
-            let mut ahead = ReadAhead::default();
             for s in &batch {
-                ahead.entries(&s.resources, |_| 0);
+                read_ahead::entries(&s.resources, |r| &r.assoc.status);
             }
             for s in &batch {
-                ahead.keys(&s.resources);
+                read_ahead::keys(&s.resources);
             }
-            ahead.done();
         }
         let share = batch.get(taken).copied();
         taken += 1;

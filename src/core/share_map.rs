@@ -25,6 +25,8 @@ use std::fmt;
 use std::ops::{Bound, Index};
 use std::sync::Arc;
 
+use crate::core::permission_map::PermissionMap;
+use crate::core::read_ahead;
 use crate::core::shares::ResourceShare;
 
 /// The slot of a share in a [`ShareMap`].
@@ -103,6 +105,14 @@ impl ShareMap {
         self.slots.get(h as usize).and_then(Option::as_ref)
     }
 
+    /// Asks for the slot of `h` ahead of [`ShareMap::at`]
+    /// (`read_ahead`): finding the slot reads only the chunk pointers.
+    pub fn fetch_slot(&self, h: Handle) {
+        if let Some(slot) = self.slots.get(h as usize) {
+            read_ahead::fetch(slot);
+        }
+    }
+
     /// The share `arn`.
     pub fn get(&self, arn: &str) -> Option<&Arc<ResourceShare>> {
         self.at(self.handle(arn)?)
@@ -176,6 +186,19 @@ impl ShareMap {
         let h = self.reserve(share.arn.clone());
         self.put(h, share);
         h
+    }
+
+    /// Links every share's attached permissions to their versions
+    /// (`AttachedPermission::link`): after a snapshot decoded them, unlinked
+    /// and not shared with anything yet, so nothing is copied.
+    pub fn link_permissions(&mut self, permissions: &PermissionMap) {
+        for chunk in &mut self.slots.chunks {
+            for share in Arc::make_mut(chunk).iter_mut().flatten() {
+                for (_, a) in Arc::make_mut(share).permissions.iter_mut() {
+                    a.link(permissions);
+                }
+            }
+        }
     }
 
     /// Removes share `arn` for good; its handle becomes free.

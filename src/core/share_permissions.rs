@@ -176,6 +176,7 @@ pub fn attach(
     mut attached: AttachedPermission,
     now: chrono::DateTime<chrono::Utc>,
 ) {
+    attached.link(&state.permissions);
     let share = state
         .shares
         .get_mut(share_arn)
@@ -530,6 +531,7 @@ pub fn run_replace_work(
                     parameter_values: work.parameter_values.clone(),
                     creation_time: now,
                     last_updated_time: now,
+                    linked: None,
                 };
                 attach(state, &share_arn, rt.clone(), attached, now);
             }

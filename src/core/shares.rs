@@ -25,7 +25,10 @@ use crate::core::arn::{account_number, arn_hash, Principal, ResourceShareArn, So
 use crate::core::associations::{self, Entities};
 use crate::core::clock::Ctx;
 use crate::core::page::join_key;
-use crate::core::permissions::{self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner};
+use crate::core::permission_map::PermissionMap;
+use crate::core::permissions::{
+    self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner, Version,
+};
 use crate::core::share_map::{Handle, ShareMap};
 use crate::core::state::State;
 use crate::core::tags::{self, TagFilter, Tags};
@@ -164,6 +167,28 @@ pub struct AttachedPermission {
     pub creation_time: DateTime<Utc>,
     #[serde(with = "crate::core::clock::compact_time")]
     pub last_updated_time: DateTime<Utc>,
+    /// The attached version itself when the permission is a customer
+    /// managed one (the `Arc` its `Permission::versions` holds), so a
+    /// policy document reads the template without looking the permission
+    /// up; `None` for AWS managed permissions, whose catalogue needs no
+    /// table. Derived: set by [`AttachedPermission::link`] where an
+    /// attachment enters a share and after a snapshot decodes; never
+    /// encoded. A linked version stays right: versions never change, and
+    /// one in use is never deleted. Attachments enter shares in three
+    /// places, which link them: `add_share`, `associations::apply_associate`
+    /// and `share_permissions::attach`.
+    #[serde(skip)]
+    pub linked: Option<Arc<Version>>,
+}
+
+impl AttachedPermission {
+    /// Sets [`AttachedPermission::linked`] from `permissions`.
+    pub fn link(&mut self, permissions: &PermissionMap) {
+        self.linked = permissions
+            .get(&self.arn)
+            .and_then(|p| p.versions.get(&self.version))
+            .map(Arc::clone);
+    }
 }
 
 /// A resource share.
@@ -303,7 +328,8 @@ pub struct ShareIndex {
 #[derive(Debug, PartialEq, Eq)]
 pub struct ResolvedIndex {
     /// Principal id -> share ARNs.
-    pub principals: BTreeMap<String, Vec<String>>,
+    /// Principal id -> (share ARN, ASSOCIATED).
+    pub principals: BTreeMap<String, Vec<(String, bool)>>,
     pub principal_pairs: usize,
     /// (resource ARN, share ARN).
     pub resources: BTreeSet<(String, String)>,
@@ -311,8 +337,21 @@ pub struct ResolvedIndex {
     pub usage: BTreeMap<String, Usage>,
 }
 
-/// The shares of one principal: (share ARN, handle), sorted by ARN.
-pub type ShareList = Vec<(Arc<str>, Handle)>;
+/// The shares of one principal, sorted by ARN.
+pub type ShareList = Vec<Listed>;
+
+/// A share in a principal's [`ShareList`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub arn: Arc<str>,
+    pub handle: Handle,
+    /// Whether the principal's association is ASSOCIATED (not still
+    /// ASSOCIATING, waiting for an invitation to be accepted). A receiver
+    /// named by its account id is granted a share by this alone, without
+    /// reading the share's principals (`access::Visible`); it takes no room
+    /// of its own (the handle leaves four bytes of padding).
+    pub associated: bool,
+}
 
 /// One share's live resources whose ARNs have one hash (almost always a
 /// single resource).
@@ -382,7 +421,13 @@ impl ShareIndex {
     }
 
     /// Adds (principal, share); false if it was there.
-    fn insert_principal_pair(&mut self, id: &Arc<str>, share_arn: &Arc<str>, h: Handle) -> bool {
+    fn insert_principal_pair(
+        &mut self,
+        id: &Arc<str>,
+        share_arn: &Arc<str>,
+        h: Handle,
+        associated: bool,
+    ) -> bool {
         let shares = match account_number(id) {
             Some(n) => {
                 &mut self
@@ -393,20 +438,47 @@ impl ShareIndex {
             }
             None => self.by_principal.entry(id.clone()).or_default(),
         };
-        match shares.binary_search_by(|(s, _)| s.cmp(share_arn)) {
+        match shares.binary_search_by(|l| l.arn.cmp(share_arn)) {
             Ok(_) => false,
             Err(at) => {
-                shares.insert(at, (share_arn.clone(), h));
+                shares.insert(
+                    at,
+                    Listed {
+                        arn: share_arn.clone(),
+                        handle: h,
+                        associated,
+                    },
+                );
                 self.principal_pairs += 1;
                 true
             }
         }
     }
 
-    /// Indexes principal `id` of share `share_arn` (handle `h`).
-    pub fn index_principal(&mut self, owner: &str, share_arn: &Arc<str>, h: Handle, id: &Arc<str>) {
-        if self.insert_principal_pair(id, share_arn, h) {
+    /// Indexes principal `id` of share `share_arn` (handle `h`), whose
+    /// association has just become live, ASSOCIATED or (`associated`
+    /// false) ASSOCIATING.
+    pub fn index_principal(
+        &mut self,
+        owner: &str,
+        share_arn: &Arc<str>,
+        h: Handle,
+        id: &Arc<str>,
+        associated: bool,
+    ) {
+        if self.insert_principal_pair(id, share_arn, h, associated) {
             self.usage_mut(owner).principal_associations += 1;
+        }
+    }
+
+    /// Records that the indexed association of principal `id` with share
+    /// `share_arn` went from ASSOCIATING to ASSOCIATED.
+    pub fn principal_associated(&mut self, share_arn: &str, id: &str) {
+        let Some(shares) = self.principal_list_mut(id) else {
+            return;
+        };
+        if let Ok(at) = shares.binary_search_by(|l| (*l.arn).cmp(share_arn)) {
+            shares[at].associated = true;
         }
     }
 
@@ -414,7 +486,7 @@ impl ShareIndex {
         let Some(shares) = self.principal_list_mut(id) else {
             return;
         };
-        let Ok(at) = shares.binary_search_by(|(s, _)| (**s).cmp(share_arn)) else {
+        let Ok(at) = shares.binary_search_by(|l| (*l.arn).cmp(share_arn)) else {
             return;
         };
         shares.remove(at);
@@ -529,7 +601,8 @@ impl ShareIndex {
         for (h, share) in shares.with_handles().filter(|(_, s)| s.is_live()) {
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
-                    self.insert_principal_pair(id, &share.arn, h);
+                    let associated = p.assoc.status == AssociationStatus::Associated;
+                    self.insert_principal_pair(id, &share.arn, h, associated);
                 }
             }
             for (arn, r) in share.resources.iter() {
@@ -543,9 +616,8 @@ impl ShareIndex {
         }
     }
 
-    /// (share ARN, handle) of every share that has principal `id` live, in
-    /// ARN order.
-    pub fn shares_of_principal(&self, id: &str) -> &[(Arc<str>, Handle)] {
+    /// The shares that have principal `id` live, in ARN order.
+    pub fn shares_of_principal(&self, id: &str) -> &[Listed] {
         self.principal_list(id)
             .map_or(&[], |(_, list)| list.as_slice())
     }
@@ -563,7 +635,7 @@ impl ShareIndex {
                 std::ops::Bound::Unbounded,
             ))
             .take_while(move |(p, _)| p.starts_with(prefix))
-            .flat_map(|(p, shares)| shares.iter().map(move |(s, h)| (&**p, &**s, *h)))
+            .flat_map(|(p, shares)| shares.iter().map(move |l| (&**p, &*l.arn, l.handle)))
     }
 
     /// The live shares (in `shares`, the map this index describes) filed
@@ -600,11 +672,12 @@ impl ShareIndex {
         let mut principals = BTreeMap::new();
         let accounts = self.by_account.values().map(|(id, list)| (id, list));
         for (id, list) in accounts.chain(&self.by_principal) {
-            let arns: Vec<String> = list
+            let arns: Vec<(String, bool)> = list
                 .iter()
-                .map(|(arn, h)| {
-                    assert_eq!(arn_at(*h), **arn, "principal {id}: handle {h}");
-                    arn.to_string()
+                .map(|l| {
+                    let h = l.handle;
+                    assert_eq!(arn_at(h), *l.arn, "principal {id}: handle {h}");
+                    (l.arn.to_string(), l.associated)
                 })
                 .collect();
             principals.insert(id.to_string(), arns);
@@ -892,6 +965,7 @@ pub fn attachable(
         parameter_values: values.clone(),
         creation_time: now,
         last_updated_time: now,
+        linked: None,
     })
 }
 
@@ -958,7 +1032,8 @@ pub fn add_share(
     plan: associations::Plan,
 ) -> Arc<ResourceShare> {
     state.index.usage_mut(&share.owner).shares += 1;
-    for p in share.permissions.values() {
+    for (_, p) in share.permissions.iter_mut() {
+        p.link(&state.permissions);
         state.index.index_permission(&share.arn, p);
     }
     // The handle first: the indexes name the share by it.

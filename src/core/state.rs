@@ -224,6 +224,7 @@ impl State {
         }
         state.config = config;
         state.tokens = TokenCodec::new(state.token_key);
+        state.shares.link_permissions(&state.permissions);
         state.index.rebuild(&state.shares);
         Ok(state)
     }

@@ -76,3 +76,33 @@ pub fn empty_share(now: DateTime<Utc>) -> ResourceShare {
         permissions: Default::default(),
     }
 }
+
+/// Checks that every attached permission is linked exactly when it names a
+/// customer managed permission's version, to that very version (the `Arc`
+/// the permission holds): `AttachedPermission::linked` is derived, and a
+/// path that attached without linking, or linked to a copy, shows here.
+pub fn check_links(state: &State) -> Result<(), String> {
+    for share in state.shares.values() {
+        for (rt, a) in share.permissions.iter() {
+            let version = state
+                .permissions
+                .get(&a.arn)
+                .and_then(|p| p.versions.get(&a.version));
+            let linked_right = match (version, &a.linked) {
+                (Some(v), Some(l)) => Arc::ptr_eq(v, l),
+                (None, None) => true,
+                _ => false,
+            };
+            if !linked_right {
+                return Err(format!(
+                    "share {}: the {rt} permission {} version {} is {} linked",
+                    share.arn,
+                    a.arn,
+                    a.version,
+                    if a.linked.is_some() { "wrongly" } else { "not" }
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -38,6 +38,13 @@ impl<K, V> Default for VecMap<K, V> {
     }
 }
 
+impl<K, V> VecMap<K, V> {
+    /// The (key, value) pairs, in key order.
+    pub fn as_slice(&self) -> &[(K, V)] {
+        &self.entries
+    }
+}
+
 pub type Iter<'a, K, V> =
     std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
 pub type IterMut<'a, K, V> =

@@ -1001,6 +1001,10 @@ proptest! {
         let back = State::from_snapshot(state.config.clone(), &bytes).expect("a snapshot decodes");
         prop_assert_eq!(back.index.resolved(&back.shares), state.index.resolved(&state.shares));
         prop_assert!(back.to_snapshot() == bytes, "a snapshot round trip changed the state");
+        // Attached permissions point at their versions, as maintained and
+        // as relinked after decoding.
+        prop_assert_eq!(ramd::core::testing::check_links(&state), Ok(()));
+        prop_assert_eq!(ramd::core::testing::check_links(&back), Ok(()));
     }
 
     /// ARNs, principals and sources parse or fail with their own
