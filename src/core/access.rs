@@ -175,17 +175,20 @@ pub fn visible_shares_from<'a>(
         lists += usize::from(from < list.len());
     }
     // IAM principal ids are borrowed from the prefix scan, so they are
-    // checked here; accounts rarely have many.
-    let prefix = iam_prefix(state, account);
-    for (id, share_arn, h) in state.index.principals_with_prefix(&prefix) {
-        if !after_start(share_arn) {
-            continue;
-        }
-        if let Some(share) = state.shares.at(h) {
-            if grants(state, share, account, |s| s.principals.get(id)) {
-                candidates.push((&*share.arn, Via::Reached(share)));
-                // Several IAM principals' shares interleave.
-                lists = 2;
+    // checked here; accounts rarely have many. (With only accounts named
+    // anywhere, there is nothing to scan.)
+    if !state.index.by_principal.is_empty() {
+        let prefix = iam_prefix(state, account);
+        for (id, share_arn, h) in state.index.principals_with_prefix(&prefix) {
+            if !after_start(share_arn) {
+                continue;
+            }
+            if let Some(share) = state.shares.at(h) {
+                if grants(state, share, account, |s| s.principals.get(id)) {
+                    candidates.push((&*share.arn, Via::Reached(share)));
+                    // Several IAM principals' shares interleave.
+                    lists = 2;
+                }
             }
         }
     }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::core::arn::{Arn, Principal, ResourceShareArn};
+use crate::core::arn::{Arn, Principal};
 use crate::core::associations::Entities;
 use crate::core::catalog::{Catalog, RegionScope, ResourceTypeInfo};
 use crate::core::clock::Ctx;
@@ -291,8 +291,14 @@ pub fn put_resource_policy(
     let attached = match matched {
         Some(a) => a,
         None => {
-            let name = format!("CFP-{}", ctx.ids.uuid().replace('-', ""));
-            let arn = state.permission_arn(&owner, &name);
+            // A name no permission has (see `shares::new_share_arn`).
+            let (name, arn) = loop {
+                let name = format!("CFP-{}", ctx.ids.uuid().replace('-', ""));
+                let arn = state.permission_arn(&owner, &name);
+                if state.permissions.get(&arn).is_none() {
+                    break (name, arn);
+                }
+            };
             state.permissions.insert(Permission {
                 arn: arn.clone(),
                 name,
@@ -307,6 +313,7 @@ pub fn put_resource_policy(
                         parameters: Vec::new(),
                         creation_time: ctx.now,
                         last_updated_time: ctx.now,
+                        plain_action: Default::default(),
                     }),
                 )]),
                 default_version: 1,
@@ -325,13 +332,7 @@ pub fn put_resource_policy(
             }
         }
     };
-    let share_arn = ResourceShareArn::new(
-        &state.config.partition,
-        &state.config.region,
-        &owner,
-        &ctx.ids.uuid(),
-    )
-    .to_string();
+    let share_arn = shares::new_share_arn(state, ctx, &owner);
     let resource_id: String = input
         .resource_arn
         .rsplit(['/', ':'])

@@ -155,13 +155,19 @@ pub fn create(
     receiver_account: &str,
     receiver_arn: Option<String>,
 ) -> String {
-    let arn = ResourceShareInvitationArn::new(
-        &state.config.partition,
-        &state.config.region,
-        &share.owner,
-        &ctx.ids.uuid(),
-    )
-    .to_string();
+    // An ARN no invitation has (see `shares::new_share_arn`).
+    let arn = loop {
+        let arn = ResourceShareInvitationArn::new(
+            &state.config.partition,
+            &state.config.region,
+            &share.owner,
+            &ctx.ids.uuid(),
+        )
+        .to_string();
+        if !state.invitations.by_arn.contains_key(&arn) {
+            break arn;
+        }
+    };
     let expires_at = ctx.now + Duration::seconds(expiry_secs(share));
     state.invitations.by_arn.insert(
         arn.clone(),

@@ -79,6 +79,26 @@ impl PageInput {
             max_kind,
         )
     }
+
+    /// Like [`PageInput::start`], with the query rendered by `query` only
+    /// if a token is read or issued: most requests fit one page.
+    pub fn start_deferred<'a>(
+        &self,
+        state: &'a state::State,
+        ctx: &'a clock::Ctx,
+        op: &'a str,
+        query: &'a dyn Fn() -> String,
+    ) -> crate::error::Result<page::Pager<'a>> {
+        page::Pager::start_query(
+            &state.tokens,
+            op,
+            &ctx.account,
+            page::Query::Deferred(query),
+            self.max_results,
+            self.next_token.as_deref(),
+            page::MaxResultsError::InvalidParameter,
+        )
+    }
 }
 
 /// One page of a list result.

@@ -32,6 +32,9 @@ use crate::error::{Error, Result};
 /// maximum, since the service default is undocumented.
 pub const DEFAULT_PAGE_SIZE: usize = 500;
 
+/// How many items a page makes room for before it knows how many it gets.
+const PREALLOCATED: usize = 32;
+
 /// The largest `maxResults` the model allows.
 pub const MAX_PAGE_SIZE: i32 = 500;
 
@@ -202,16 +205,29 @@ pub struct Pager<'a> {
 
 /// The filters a token binds: their digest, computed only when a token is
 /// read or issued (most requests fit one page and need neither).
-#[derive(Debug, Clone)]
-enum Query<'a> {
+#[derive(Clone)]
+pub enum Query<'a> {
     Text(&'a str),
+    /// Rendered only if a token is read or issued.
+    Deferred(&'a dyn Fn() -> String),
     Hash([u8; QUERY_HASH_LEN]),
+}
+
+impl std::fmt::Debug for Query<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Query::Text(q) => f.debug_tuple("Text").field(q).finish(),
+            Query::Deferred(_) => f.write_str("Deferred"),
+            Query::Hash(h) => f.debug_tuple("Hash").field(h).finish(),
+        }
+    }
 }
 
 impl Query<'_> {
     fn hash(&self) -> [u8; QUERY_HASH_LEN] {
         match self {
             Query::Text(q) => Sha256::digest(q.as_bytes()).into(),
+            Query::Deferred(q) => Sha256::digest(q().as_bytes()).into(),
             Query::Hash(h) => *h,
         }
     }
@@ -232,11 +248,33 @@ impl<'a> Pager<'a> {
         next_token: Option<&str>,
         max_kind: MaxResultsError,
     ) -> Result<Pager<'a>> {
+        Pager::start_query(
+            codec,
+            op,
+            account,
+            Query::Text(query),
+            max_results,
+            next_token,
+            max_kind,
+        )
+    }
+
+    /// Like [`Pager::start`], with the query as given (a `Query::Deferred`
+    /// one is rendered only if a token is read or issued).
+    pub fn start_query(
+        codec: &'a TokenCodec,
+        op: &'a str,
+        account: &'a str,
+        query: Query<'a>,
+        max_results: Option<i32>,
+        next_token: Option<&str>,
+        max_kind: MaxResultsError,
+    ) -> Result<Pager<'a>> {
         let limit = page_size(max_results, max_kind)?;
         let (query, after) = match next_token.filter(|t| !t.is_empty()) {
-            None => (Query::Text(query), None),
+            None => (query, None),
             Some(token) => {
-                let query_hash: [u8; QUERY_HASH_LEN] = Sha256::digest(query.as_bytes()).into();
+                let query_hash = query.hash();
                 let scope = Scope {
                     op,
                     account,
@@ -296,7 +334,9 @@ impl<'a> Pager<'a> {
         key: impl Fn(&T) -> String,
     ) -> (Vec<T>, Option<String>) {
         let mut items = items.into_iter();
-        let page: Vec<T> = items.by_ref().take(self.limit).collect();
+        // Room for a short page at once (a long one grows as usual).
+        let mut page: Vec<T> = Vec::with_capacity(self.limit.min(PREALLOCATED));
+        page.extend(items.by_ref().take(self.limit));
         let next = match (page.last(), items.next()) {
             (Some(last), Some(_)) => Some(self.token_after(&key(last))),
             _ => None,

@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 
@@ -80,7 +80,45 @@ pub struct Version {
     pub creation_time: DateTime<Utc>,
     #[serde(with = "crate::core::clock::compact_time")]
     pub last_updated_time: DateTime<Utc>,
+    /// What a policy document writes for the template's `Action`, when the
+    /// template needs no rendering and has a plain one
+    /// (`resource_policies`): worked out on first use, as a version never
+    /// changes.
+    #[serde(skip)]
+    pub plain_action: Derived<Option<Box<str>>>,
 }
+
+/// A value worked out from the rest of an immutable object on first use:
+/// not part of what the object is, so equal whatever it holds (computed or
+/// not), and never encoded.
+#[derive(Debug, Default)]
+pub struct Derived<T>(OnceLock<T>);
+
+impl<T> Derived<T> {
+    /// The value, if it was computed.
+    pub fn get(&self) -> Option<&T> {
+        self.0.get()
+    }
+
+    /// The value, computed by `f` if this is the first use.
+    pub fn get_or_init(&self, f: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(f)
+    }
+}
+
+impl<T: Clone> Clone for Derived<T> {
+    fn clone(&self) -> Derived<T> {
+        Derived(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Derived<T>) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Derived<T> {}
 
 /// A customer managed permission (STANDARD or CREATED_FROM_POLICY).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -469,6 +507,7 @@ pub fn create_permission(
                 parameters: input.parameters,
                 creation_time: ctx.now,
                 last_updated_time: ctx.now,
+                plain_action: Default::default(),
             }),
         )]),
         default_version: 1,
@@ -530,6 +569,7 @@ pub fn create_permission_version(
             parameters: input.parameters,
             creation_time: ctx.now,
             last_updated_time: ctx.now,
+            plain_action: Default::default(),
         }),
     );
     p.last_version = v;

@@ -121,10 +121,10 @@ pub fn get_resource_policies(
         Principal::parse(p)?;
     }
     let arns = dedup(&input.resource_arns);
-    let query = format!("{arns:?}|{principal:?}");
+    let query = || format!("{arns:?}|{principal:?}");
     let pager = input
         .page
-        .start(state, ctx, "GetResourcePolicies", &query)?;
+        .start_deferred(state, ctx, "GetResourcePolicies", &query)?;
     let mut holding = Vec::with_capacity(arns.len());
     for arn in &arns {
         let shares = shares_holding(state, &ctx.account, arn);
@@ -233,7 +233,10 @@ fn read_ahead(shares: &[&ResourceShare]) {
     for s in shares {
         for p in s.permissions.values().take(read_ahead::ENTRIES) {
             if let Some(v) = &p.linked {
-                read_ahead::text(&v.template);
+                match v.plain_action.get() {
+                    Some(Some(action)) => read_ahead::text(action),
+                    _ => read_ahead::text(&v.template),
+                }
             }
         }
     }
@@ -299,6 +302,9 @@ enum Body<'t> {
     /// this way builds no JSON values: `Effect` is skipped over, `Action`
     /// borrowed.
     Plain { action: &'t str },
+    /// The same, with the whitespace already removed: a linked version's
+    /// `Version::plain_action`.
+    Compact { action: &'t str },
     /// Any other template, parsed.
     Parsed {
         action: Option<Value>,
@@ -367,6 +373,7 @@ impl<'t> Body<'t> {
     fn write_action(&self, out: &mut Vec<u8>) {
         match self {
             Body::Plain { action } => write_compact(out, action),
+            Body::Compact { action } => out.extend_from_slice(action.as_bytes()),
             Body::Parsed {
                 action: Some(action),
                 ..
@@ -423,7 +430,25 @@ fn template_of<'s>(
         return Ok(None);
     };
     // A customer managed permission's version is linked from the share;
-    // an AWS managed one is found in the catalogue.
+    // an AWS managed one is found in the catalogue. A linked template that
+    // needs no rendering has its plain `Action` worked out once.
+    if let Some(v) = &attached.linked {
+        if v.parameters.is_empty() && attached.parameter_values.is_empty() {
+            let plain = v
+                .plain_action
+                .get_or_init(|| match Body::parse(&v.template) {
+                    Some(Body::Plain { action }) => {
+                        let mut compact = Vec::with_capacity(action.len());
+                        write_compact(&mut compact, action);
+                        String::from_utf8(compact).ok().map(String::into_boxed_str)
+                    }
+                    _ => None,
+                });
+            if let Some(action) = plain {
+                return Ok(Some(Body::Compact { action }));
+            }
+        }
+    }
     let (template, params) = match &attached.linked {
         Some(v) => (v.template.as_str(), v.parameters.as_slice()),
         None => {

@@ -188,12 +188,15 @@ impl ShareMap {
         h
     }
 
-    /// Links every share's attached permissions to their versions
+    /// Links every live share's attached permissions to their versions
     /// (`AttachedPermission::link`): after a snapshot decoded them, unlinked
     /// and not shared with anything yet, so nothing is copied.
     pub fn link_permissions(&mut self, permissions: &PermissionMap) {
         for chunk in &mut self.slots.chunks {
             for share in Arc::make_mut(chunk).iter_mut().flatten() {
+                if !share.is_live() {
+                    continue;
+                }
                 for (_, a) in Arc::make_mut(share).permissions.iter_mut() {
                     a.link(permissions);
                 }

@@ -451,8 +451,15 @@ pub fn replace_permission_associations(
     let (_, decls) = to
         .template(attached.version)
         .expect("default version exists");
+    // An id the caller's works do not have (see `shares::new_share_arn`).
+    let id = loop {
+        let id = ctx.ids.uuid();
+        if !state.works.contains_key(&(ctx.account.clone(), id.clone())) {
+            break id;
+        }
+    };
     let work = ReplaceWork {
-        id: ctx.ids.uuid(),
+        id,
         owner: ctx.account.clone(),
         from_arn: input.from_permission_arn,
         from_version,

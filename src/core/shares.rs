@@ -173,8 +173,9 @@ pub struct AttachedPermission {
     /// up; `None` for AWS managed permissions, whose catalogue needs no
     /// table. Derived: set by [`AttachedPermission::link`] where an
     /// attachment enters a share and after a snapshot decodes; never
-    /// encoded. A linked version stays right: versions never change, and
-    /// one in use is never deleted. Attachments enter shares in three
+    /// encoded. Only live shares are linked (`end_share` unlinks), and a
+    /// linked version stays right: versions never change, and one a live
+    /// share uses is never deleted. Attachments enter shares in three
     /// places, which link them: `add_share`, `associations::apply_associate`
     /// and `share_permissions::attach`.
     #[serde(skip)]
@@ -242,7 +243,17 @@ impl ResourceShare {
     /// [`owned`] relies on): a listing reads the ARN anyway, while `owner`
     /// is one more place in memory to fetch.
     pub fn owned_by(&self, account: &str) -> bool {
-        self.arn.as_bytes().split(|b| *b == b':').nth(4) == Some(account.as_bytes())
+        let arn = self.arn.as_bytes();
+        // After the fourth colon, up to the fifth.
+        let mut colons = 0;
+        let Some(start) = arn.iter().position(|b| {
+            colons += usize::from(*b == b':');
+            colons == 4
+        }) else {
+            return false;
+        };
+        let owner = &arn[start + 1..];
+        owner.starts_with(account.as_bytes()) && owner.get(account.len()) == Some(&b':')
     }
 
     /// Whether the share holds resource `arn` with a live association
@@ -991,14 +1002,7 @@ pub fn create_resource_share(
             state.config.limits.shares_per_account
         )));
     }
-    let arn = ResourceShareArn::new(
-        &state.config.partition,
-        &state.config.region,
-        &ctx.account,
-        &ctx.ids.uuid(),
-    )
-    .to_string();
-    let arn: Arc<str> = Arc::from(arn);
+    let arn: Arc<str> = Arc::from(new_share_arn(state, ctx, &ctx.account));
     let share = ResourceShare {
         arn: arn.clone(),
         name: input.name,
@@ -1042,6 +1046,26 @@ pub fn add_share(
     let share = Arc::new(share);
     state.shares.put(h, share.clone());
     share
+}
+
+/// The ARN of a new share of `owner`: one no share has. Ids come from the
+/// request's seed, so two requests with one seed would draw the same ones
+/// (and a share would replace another, with the indexes still naming the
+/// old one's entries); drawing again until the ARN is free is as
+/// deterministic as the first draw, so a replay makes the same choice.
+pub fn new_share_arn(state: &State, ctx: &Ctx, owner: &str) -> String {
+    loop {
+        let arn = ResourceShareArn::new(
+            &state.config.partition,
+            &state.config.region,
+            owner,
+            &ctx.ids.uuid(),
+        )
+        .to_string();
+        if state.shares.handle(&arn).is_none() {
+            return arn;
+        }
+    }
 }
 
 /// Input of GetResourceShares.
@@ -1262,8 +1286,11 @@ pub fn end_share(state: &mut State, ctx: &Ctx, arn: &str) {
                     .set(AssociationStatus::Disassociated, ended.clone(), ctx.now);
             }
         }
-        for p in share.permissions.values() {
+        for (_, p) in share.permissions.iter_mut() {
             state.index.unindex_permission(arn, p);
+            // A deleted share grants nothing, and its permission may be
+            // deleted now: it keeps no version alive.
+            p.linked = None;
         }
         if let Some(u) = state.index.usage.get_mut(&owner) {
             u.shares = u.shares.saturating_sub(1);
@@ -1372,6 +1399,23 @@ mod tests {
         assert!(share.owned_by(OWNER));
         assert!(!share.owned_by(MEMBER));
         assert!(!share.owned_by(""));
+    }
+
+    #[test]
+    fn a_new_share_never_takes_an_existing_shares_arn() {
+        // Ids come from the request's seed: the same seed draws the same
+        // ARN first, which must not replace the share that has it.
+        let (mut state, _, _) = testing::org_with_member(OWNER, MEMBER);
+        let first = share_of(&mut state, 1, &[project(1)]);
+        let second = share_of(&mut state, 1, &[]);
+        assert_ne!(first, second);
+        assert_eq!(state.shares.len(), 2);
+        assert_eq!(holders(&state, &project(1)), std::slice::from_ref(&first));
+        let rebuilt = State::from_snapshot(state.config.clone(), &state.to_snapshot()).unwrap();
+        assert_eq!(
+            rebuilt.index.resolved(&rebuilt.shares),
+            state.index.resolved(&state.shares)
+        );
     }
 
     #[test]

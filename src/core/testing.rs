@@ -77,17 +77,20 @@ pub fn empty_share(now: DateTime<Utc>) -> ResourceShare {
     }
 }
 
-/// Checks that every attached permission is linked exactly when it names a
-/// customer managed permission's version, to that very version (the `Arc`
-/// the permission holds): `AttachedPermission::linked` is derived, and a
-/// path that attached without linking, or linked to a copy, shows here.
+/// Checks that every attached permission of a live share is linked
+/// exactly when it names a customer managed permission's version, to that
+/// very version (the `Arc` the permission holds), and that no deleted
+/// share's is: `AttachedPermission::linked` is derived, and a path that
+/// attached without linking, linked to a copy or kept a deleted share's
+/// link shows here.
 pub fn check_links(state: &State) -> Result<(), String> {
     for share in state.shares.values() {
         for (rt, a) in share.permissions.iter() {
             let version = state
                 .permissions
                 .get(&a.arn)
-                .and_then(|p| p.versions.get(&a.version));
+                .and_then(|p| p.versions.get(&a.version))
+                .filter(|_| share.is_live());
             let linked_right = match (version, &a.linked) {
                 (Some(v), Some(l)) => Arc::ptr_eq(v, l),
                 (None, None) => true,
@@ -95,11 +98,13 @@ pub fn check_links(state: &State) -> Result<(), String> {
             };
             if !linked_right {
                 return Err(format!(
-                    "share {}: the {rt} permission {} version {} is {} linked",
+                    "share {} ({:?}): the {rt} permission {} version {} is {} linked (exists: {})",
                     share.arn,
+                    share.status,
                     a.arn,
                     a.version,
-                    if a.linked.is_some() { "wrongly" } else { "not" }
+                    if a.linked.is_some() { "wrongly" } else { "not" },
+                    version.is_some()
                 ));
             }
         }
