@@ -67,8 +67,8 @@ fn open(share: &ResourceShare) -> bool {
 }
 
 /// The principal ids through which `account` may be named, exact ones first
-/// (account id, organization ARN, OU ARNs); IAM principals are found by
-/// prefix (`iam_prefix`).
+/// (account id, organization ARN, OU ARNs; the account id always first);
+/// IAM principals are found by prefix (`iam_prefix`).
 fn exact_ids<'a>(state: &'a State, account: &'a str) -> Vec<&'a str> {
     let mut ids = vec![account];
     if let Some((org, parent)) = state.orgs.placement(account) {
@@ -152,17 +152,14 @@ pub fn visible_shares_from<'a>(
     if let Some((_, list)) = own_list {
         read_ahead::slice(list, read_ahead::FIRST_BATCH);
     }
-    for (i, id) in exact_ids(state, account).into_iter().enumerate() {
-        let found = if i == 0 {
-            own_list
-        } else {
-            state.index.principal_list(id)
-        };
+    let others = exact_ids(state, account)
+        .into_iter()
+        .skip(1)
+        .map(|id| (false, state.index.principal_list(id)));
+    for (own, found) in std::iter::once((true, own_list)).chain(others) {
         let Some((id, list)) = found else {
             continue;
         };
-        // The first list is the account's own.
-        let own = i == 0;
         let from = list.partition_point(|l| !after_start(&l.arn));
         candidates.extend(list[from..].iter().map(|l| {
             let via = if own && l.associated {

@@ -412,14 +412,12 @@ pub fn plan_associate(
         let mp = catalog.default_permission(rt);
         plan.permissions.push((
             rt.resource_type.clone(),
-            AttachedPermission {
-                arn: mp.arn(&state.config.partition),
-                version: mp.default_version,
-                parameter_values: Vec::new(),
-                creation_time: ctx.now,
-                last_updated_time: ctx.now,
-                linked: None,
-            },
+            AttachedPermission::new(
+                mp.arn(&state.config.partition),
+                mp.default_version,
+                Vec::new(),
+                ctx.now,
+            ),
         ));
     }
     Ok(plan)

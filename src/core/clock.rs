@@ -112,6 +112,21 @@ impl IdGen {
     }
 }
 
+/// Draws ids from `draw` until one is not `taken`. Ids come from the
+/// request's seed, so two requests with one seed draw the same ones (and a
+/// 64-bit seed can repeat): a new object must not take an existing one's
+/// id and replace it. Collisions are unlikely; the loop only makes them
+/// harmless, and is as deterministic as the draws, so a replay makes the
+/// same choice.
+pub fn fresh(mut draw: impl FnMut() -> String, taken: impl Fn(&str) -> bool) -> String {
+    loop {
+        let id = draw();
+        if !taken(&id) {
+            return id;
+        }
+    }
+}
+
 /// The context of one operation: who calls, when, and where ids come from.
 #[derive(Debug)]
 pub struct Ctx {

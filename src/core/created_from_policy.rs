@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 use crate::core::arn::{Arn, Principal};
 use crate::core::associations::Entities;
 use crate::core::catalog::{Catalog, RegionScope, ResourceTypeInfo};
-use crate::core::clock::Ctx;
+use crate::core::clock::{fresh, Ctx};
 use crate::core::permissions::{
     self, FeatureSet, Permission, PermissionInfo, PermissionRef, Version,
 };
@@ -279,26 +279,19 @@ pub fn put_resource_policy(
     if grant.principals.is_empty() {
         return Ok(PutResourcePolicyOutput::default());
     }
-    let matched =
-        matching_permission(state, &owner, rt, &grant.template).map(|p| AttachedPermission {
-            arn: p.arn(),
-            version: p.default_version(),
-            parameter_values: Vec::new(),
-            creation_time: ctx.now,
-            last_updated_time: ctx.now,
-            linked: None,
-        });
+    let matched = matching_permission(state, &owner, rt, &grant.template)
+        .map(|p| AttachedPermission::new(p.arn(), p.default_version(), Vec::new(), ctx.now));
     let attached = match matched {
         Some(a) => a,
         None => {
-            // A name no permission has (see `shares::new_share_arn`).
-            let (name, arn) = loop {
-                let name = format!("CFP-{}", ctx.ids.uuid().replace('-', ""));
-                let arn = state.permission_arn(&owner, &name);
-                if state.permissions.get(&arn).is_none() {
-                    break (name, arn);
-                }
-            };
+            let name = fresh(
+                || format!("CFP-{}", ctx.ids.uuid().replace('-', "")),
+                |name| {
+                    let arn = state.permission_arn(&owner, name);
+                    state.permissions.get(&arn).is_some()
+                },
+            );
+            let arn = state.permission_arn(&owner, &name);
             state.permissions.insert(Permission {
                 arn: arn.clone(),
                 name,
@@ -322,14 +315,7 @@ pub fn put_resource_policy(
                 creation_time: ctx.now,
                 last_updated_time: ctx.now,
             });
-            AttachedPermission {
-                arn,
-                version: 1,
-                parameter_values: Vec::new(),
-                creation_time: ctx.now,
-                last_updated_time: ctx.now,
-                linked: None,
-            }
+            AttachedPermission::new(arn, 1, Vec::new(), ctx.now)
         }
     };
     let share_arn = shares::new_share_arn(state, ctx, &owner);
@@ -563,14 +549,7 @@ pub fn complete_promotion(state: &mut State, arn: &str, now: DateTime<Utc>) {
             state,
             arn,
             rt,
-            AttachedPermission {
-                arn: to_arn,
-                version,
-                parameter_values: Vec::new(),
-                creation_time: now,
-                last_updated_time: now,
-                linked: None,
-            },
+            AttachedPermission::new(to_arn, version, Vec::new(), now),
             now,
         );
     }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::core::arn::ResourceShareInvitationArn;
-use crate::core::clock::Ctx;
+use crate::core::clock::{fresh, Ctx};
 use crate::core::page::MaxResultsError;
 use crate::core::resource_types::RegionScopeFilter;
 use crate::core::resources::{self, ResourceInfo};
@@ -155,19 +155,14 @@ pub fn create(
     receiver_account: &str,
     receiver_arn: Option<String>,
 ) -> String {
-    // An ARN no invitation has (see `shares::new_share_arn`).
-    let arn = loop {
-        let arn = ResourceShareInvitationArn::new(
-            &state.config.partition,
-            &state.config.region,
-            &share.owner,
-            &ctx.ids.uuid(),
-        )
-        .to_string();
-        if !state.invitations.by_arn.contains_key(&arn) {
-            break arn;
-        }
-    };
+    let (partition, region) = (&state.config.partition, &state.config.region);
+    let arn = fresh(
+        || {
+            ResourceShareInvitationArn::new(partition, region, &share.owner, &ctx.ids.uuid())
+                .to_string()
+        },
+        |arn| state.invitations.by_arn.contains_key(arn),
+    );
     let expires_at = ctx.now + Duration::seconds(expiry_secs(share));
     state.invitations.by_arn.insert(
         arn.clone(),

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use crate::core::arn::{account_number, is_account_id, is_organizational_unit_id, is_root_id};
-use crate::core::clock::Ctx;
+use crate::core::clock::{fresh, Ctx};
 use crate::core::state::State;
 use crate::error::{Error, Result};
 
@@ -364,17 +364,6 @@ impl Orgs {
         self.by_id
             .get_mut(org_id)
             .expect("the organization was found before the change")
-    }
-}
-
-/// Draws ids from `draw` until one is not `taken`. Collisions are unlikely;
-/// the loop only makes them harmless.
-fn fresh(mut draw: impl FnMut() -> String, taken: impl Fn(&str) -> bool) -> String {
-    loop {
-        let id = draw();
-        if !taken(&id) {
-            return id;
-        }
     }
 }
 

@@ -430,25 +430,7 @@ fn template_of<'s>(
         return Ok(None);
     };
     // A customer managed permission's version is linked from the share;
-    // an AWS managed one is found in the catalogue. A linked template that
-    // needs no rendering has its plain `Action` worked out once.
-    if let Some(v) = &attached.linked {
-        if v.parameters.is_empty() && attached.parameter_values.is_empty() {
-            let plain = v
-                .plain_action
-                .get_or_init(|| match Body::parse(&v.template) {
-                    Some(Body::Plain { action }) => {
-                        let mut compact = Vec::with_capacity(action.len());
-                        write_compact(&mut compact, action);
-                        String::from_utf8(compact).ok().map(String::into_boxed_str)
-                    }
-                    _ => None,
-                });
-            if let Some(action) = plain {
-                return Ok(Some(Body::Compact { action }));
-            }
-        }
-    }
+    // an AWS managed one is found in the catalogue.
     let (template, params) = match &attached.linked {
         Some(v) => (v.template.as_str(), v.parameters.as_slice()),
         None => {
@@ -473,9 +455,20 @@ fn template_of<'s>(
                 attached.arn, share.arn
             ))
         })?;
-    let body = match rendered {
-        Cow::Borrowed(template) => Body::parse(template),
-        Cow::Owned(rendered) => Body::parse_values(&rendered),
+    let body = match (rendered, &attached.linked) {
+        // The linked version's template itself: its plain `Action`, if it
+        // has one, is worked out once.
+        (Cow::Borrowed(template), Some(v)) => {
+            match v
+                .plain_action
+                .get_or_init(|| compact_plain_action(template))
+            {
+                Some(action) => Some(Body::Compact { action }),
+                None => Body::parse(template),
+            }
+        }
+        (Cow::Borrowed(template), None) => Body::parse(template),
+        (Cow::Owned(rendered), _) => Body::parse_values(&rendered),
     };
     match body {
         Some(body) => Ok(Some(body)),
@@ -484,6 +477,17 @@ fn template_of<'s>(
             attached.arn
         ))),
     }
+}
+
+/// The `Action` of `template` as a statement writes it, when the template
+/// reads as [`Body::Plain`]: for `Version::plain_action`.
+fn compact_plain_action(template: &str) -> Option<Box<str>> {
+    let Some(Body::Plain { action }) = Body::parse(template) else {
+        return None;
+    };
+    let mut compact = Vec::with_capacity(action.len());
+    write_compact(&mut compact, action);
+    String::from_utf8(compact).ok().map(String::into_boxed_str)
 }
 
 /// A set of principals that one statement grants.
@@ -817,6 +821,21 @@ mod tests {
                 "{action}"
             );
             assert_eq!(matches!(body, Body::Plain { .. }), in_place, "{action}");
+            // A version keeps exactly what a plain body writes, and nothing
+            // for the others (they are read each time).
+            let kept = compact_plain_action(&template);
+            let mut compact = Vec::new();
+            if let Some(action) = kept.as_deref() {
+                Body::Compact { action }.write_action(&mut compact);
+            }
+            assert_eq!(kept.is_some(), in_place, "{action}");
+            if in_place {
+                assert_eq!(
+                    String::from_utf8(compact).unwrap(),
+                    serde_json::to_string(&parsed).unwrap(),
+                    "{action}"
+                );
+            }
         }
     }
     use crate::core::associations::{self, Entities, ShareEntitiesInput};

@@ -8,7 +8,7 @@
 //! appears, until replaced.
 
 use crate::core::catalog::Catalog;
-use crate::core::clock::Ctx;
+use crate::core::clock::{fresh, Ctx};
 use crate::core::page::join_key;
 use crate::core::permissions::{
     self, FeatureSet, PermissionInfo, PermissionRef, PermissionStatus, ResourceOwner,
@@ -451,13 +451,14 @@ pub fn replace_permission_associations(
     let (_, decls) = to
         .template(attached.version)
         .expect("default version exists");
-    // An id the caller's works do not have (see `shares::new_share_arn`).
-    let id = loop {
-        let id = ctx.ids.uuid();
-        if !state.works.contains_key(&(ctx.account.clone(), id.clone())) {
-            break id;
-        }
-    };
+    let id = fresh(
+        || ctx.ids.uuid(),
+        |id| {
+            state
+                .works
+                .contains_key(&(ctx.account.clone(), id.to_string()))
+        },
+    );
     let work = ReplaceWork {
         id,
         owner: ctx.account.clone(),
@@ -532,14 +533,12 @@ pub fn run_replace_work(
                 })
                 .collect();
             for share_arn in targets {
-                let attached = AttachedPermission {
-                    arn: work.to_arn.clone(),
-                    version: work.to_version,
-                    parameter_values: work.parameter_values.clone(),
-                    creation_time: now,
-                    last_updated_time: now,
-                    linked: None,
-                };
+                let attached = AttachedPermission::new(
+                    work.to_arn.clone(),
+                    work.to_version,
+                    work.parameter_values.clone(),
+                    now,
+                );
                 attach(state, &share_arn, rt.clone(), attached, now);
             }
             (WorkStatus::Completed, None)

@@ -23,7 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::core::access;
 use crate::core::arn::{account_number, arn_hash, Principal, ResourceShareArn, SourceId};
 use crate::core::associations::{self, Entities};
-use crate::core::clock::Ctx;
+use crate::core::clock::{fresh, Ctx};
 use crate::core::page::join_key;
 use crate::core::permission_map::PermissionMap;
 use crate::core::permissions::{
@@ -183,12 +183,35 @@ pub struct AttachedPermission {
 }
 
 impl AttachedPermission {
-    /// Sets [`AttachedPermission::linked`] from `permissions`.
-    pub fn link(&mut self, permissions: &PermissionMap) {
-        self.linked = permissions
+    /// Version `version` of permission `arn`, attached at `now`, not linked
+    /// yet (it is where it enters a share).
+    pub fn new(
+        arn: String,
+        version: u32,
+        parameter_values: ParameterValues,
+        now: DateTime<Utc>,
+    ) -> AttachedPermission {
+        AttachedPermission {
+            arn,
+            version,
+            parameter_values,
+            creation_time: now,
+            last_updated_time: now,
+            linked: None,
+        }
+    }
+
+    /// The version this attachment names, if it is a customer managed
+    /// permission's: what [`AttachedPermission::linked`] must hold.
+    pub fn version_in<'p>(&self, permissions: &'p PermissionMap) -> Option<&'p Arc<Version>> {
+        permissions
             .get(&self.arn)
             .and_then(|p| p.versions.get(&self.version))
-            .map(Arc::clone);
+    }
+
+    /// Sets [`AttachedPermission::linked`] from `permissions`.
+    pub fn link(&mut self, permissions: &PermissionMap) {
+        self.linked = self.version_in(permissions).map(Arc::clone);
     }
 }
 
@@ -970,14 +993,7 @@ pub fn attachable(
     let version = p.default_version();
     let (_, decls) = p.template(version).expect("default version exists");
     crate::core::policy::validate_parameter_values(decls, values)?;
-    Ok(AttachedPermission {
-        arn,
-        version,
-        parameter_values: values.clone(),
-        creation_time: now,
-        last_updated_time: now,
-        linked: None,
-    })
+    Ok(AttachedPermission::new(arn, version, values.clone(), now))
 }
 
 /// CreateResourceShare: a new STANDARD share owned by the caller, with its
@@ -1048,24 +1064,15 @@ pub fn add_share(
     share
 }
 
-/// The ARN of a new share of `owner`: one no share has. Ids come from the
-/// request's seed, so two requests with one seed would draw the same ones
-/// (and a share would replace another, with the indexes still naming the
-/// old one's entries); drawing again until the ARN is free is as
-/// deterministic as the first draw, so a replay makes the same choice.
+/// The ARN of a new share of `owner`: one no share has (`clock::fresh`; a
+/// share that took another's ARN would replace it, with the indexes still
+/// naming the old one's entries).
 pub fn new_share_arn(state: &State, ctx: &Ctx, owner: &str) -> String {
-    loop {
-        let arn = ResourceShareArn::new(
-            &state.config.partition,
-            &state.config.region,
-            owner,
-            &ctx.ids.uuid(),
-        )
-        .to_string();
-        if state.shares.handle(&arn).is_none() {
-            return arn;
-        }
-    }
+    let (partition, region) = (&state.config.partition, &state.config.region);
+    fresh(
+        || ResourceShareArn::new(partition, region, owner, &ctx.ids.uuid()).to_string(),
+        |arn| state.shares.handle(arn).is_some(),
+    )
 }
 
 /// Input of GetResourceShares.

@@ -86,11 +86,7 @@ pub fn empty_share(now: DateTime<Utc>) -> ResourceShare {
 pub fn check_links(state: &State) -> Result<(), String> {
     for share in state.shares.values() {
         for (rt, a) in share.permissions.iter() {
-            let version = state
-                .permissions
-                .get(&a.arn)
-                .and_then(|p| p.versions.get(&a.version))
-                .filter(|_| share.is_live());
+            let version = a.version_in(&state.permissions).filter(|_| share.is_live());
             let linked_right = match (version, &a.linked) {
                 (Some(v), Some(l)) => Arc::ptr_eq(v, l),
                 (None, None) => true,
