@@ -68,9 +68,14 @@ fn open(share: &ResourceShare) -> bool {
 
 /// The principal ids through which `account` may be named, exact ones first
 /// (account id, organization ARN, OU ARNs; the account id always first);
-/// IAM principals are found by prefix (`iam_prefix`).
+/// IAM principals are found by prefix (`iam_prefix`). The organization and
+/// its OUs are looked up only when some share names an organization or OU:
+/// finding the account's place and its chain of OUs reads several tables.
 fn exact_ids<'a>(state: &'a State, account: &'a str) -> Vec<&'a str> {
     let mut ids = vec![account];
+    if !state.index.names_organizations() {
+        return ids;
+    }
     if let Some((org, parent)) = state.orgs.placement(account) {
         ids.push(org.arn.as_str());
         ids.extend(org.ous_from(parent).map(|ou| ou.arn.as_str()));
@@ -109,7 +114,7 @@ pub fn visible_shares<'a>(
     state: &'a State,
     account: &'a str,
 ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
-    visible_shares_from(state, account, Bound::Unbounded)
+    visible_shares_from(state, account, Bound::Unbounded, Batches::default())
 }
 
 /// How a candidate share was found.
@@ -126,7 +131,8 @@ enum Via<'a> {
 }
 
 /// Every share owned by another account that `account` can see, in ARN
-/// order from `start`. The cost follows what the account can see, not the
+/// order from `start`, checked in batches of `sizes` (a listing sizes the
+/// first for its page). The cost follows what the account can see, not the
 /// total: each candidate comes from the principal index with its share's
 /// handle. Candidates are sorted by share ARN first (from the index alone),
 /// and a share is reached (by handle, no ARN seek) and checked only when the
@@ -136,6 +142,7 @@ pub fn visible_shares_from<'a>(
     state: &'a State,
     account: &'a str,
     start: Bound<&str>,
+    sizes: Batches,
 ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
     let after_start = move |arn: &str| match start {
         Bound::Included(s) => arn >= s,
@@ -203,7 +210,7 @@ pub fn visible_shares_from<'a>(
         next: 0,
         ready: Vec::new(),
         taken: 0,
-        sizes: Batches::default(),
+        sizes,
     }
 }
 
@@ -396,8 +403,25 @@ mod tests {
         .unwrap();
     }
 
+    /// Takes `principal` out of share `arn` again.
+    fn unname(state: &mut State, seed: u64, arn: &str, principal: &str) {
+        crate::core::associations::disassociate_resource_share(
+            state,
+            &ctx(OWNER, seed),
+            crate::core::associations::ShareEntitiesInput {
+                resource_share_arn: arn.to_string(),
+                entities: Entities {
+                    resource_arns: Vec::new(),
+                    principals: vec![principal.to_string()],
+                    sources: Vec::new(),
+                },
+            },
+        )
+        .unwrap();
+    }
+
     fn visible_from(state: &State, account: &str, start: Bound<&str>) -> Vec<String> {
-        visible_shares_from(state, account, start)
+        visible_shares_from(state, account, start, Batches::default())
             .map(|s| s.arn.to_string())
             .collect()
     }
@@ -458,6 +482,53 @@ mod tests {
         .unwrap();
         assert!(listed(&state));
         assert_eq!(visible_from(&state, OTHER, Bound::Unbounded).len(), 1);
+    }
+
+    /// A receiver's organization and OUs are skipped only while no share
+    /// names any: the index counts them as they come and go, and a share
+    /// named by an OU or the organization is seen whenever one does.
+    #[test]
+    fn organizations_are_looked_up_while_some_share_names_one() {
+        let (mut state, org_arn, ou_arn) = world();
+        let mine = share(&mut state, 600, MEMBER);
+        let by_role = share(
+            &mut state,
+            601,
+            &format!("arn:aws:iam::{MEMBER}:role/reader"),
+        );
+        assert!(!state.index.names_organizations());
+        let by_ou = share(&mut state, 602, &ou_arn);
+        let by_org = share(&mut state, 603, &org_arn);
+        // A second share naming the OU: the OU is counted once.
+        let by_ou_too = share(&mut state, 604, &ou_arn);
+        assert_eq!(state.index.organization_ids, 2);
+        let mut all = vec![
+            mine.clone(),
+            by_role.clone(),
+            by_ou.clone(),
+            by_org.clone(),
+            by_ou_too.clone(),
+        ];
+        all.sort();
+        assert_eq!(visible_from(&state, MEMBER, Bound::Unbounded), all);
+        assert!(reaches(&state, state.shares.get(&by_ou).unwrap(), MEMBER));
+
+        unname(&mut state, 605, &by_ou, &ou_arn);
+        shares::end_share(&mut state, &ctx(OWNER, 606), &by_org);
+        assert_eq!(state.index.organization_ids, 1);
+        let mut rest = vec![mine.clone(), by_role.clone(), by_ou_too.clone()];
+        rest.sort();
+        assert_eq!(visible_from(&state, MEMBER, Bound::Unbounded), rest);
+
+        unname(&mut state, 607, &by_ou_too, &ou_arn);
+        assert!(!state.index.names_organizations());
+        let mut left = vec![mine, by_role];
+        left.sort();
+        assert_eq!(visible_from(&state, MEMBER, Bound::Unbounded), left);
+        // Named again, the OU is looked up again.
+        name_also(&mut state, 608, &by_ou, &ou_arn);
+        assert!(state.index.names_organizations());
+        assert!(reaches(&state, state.shares.get(&by_ou).unwrap(), MEMBER));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! fail.
 
 use std::collections::BTreeSet;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -18,8 +19,7 @@ use crate::core::arn::{Arn, Principal, ResourceShareArn, SourceId};
 use crate::core::catalog::{Catalog, RegionScope, ResourceTypeInfo};
 use crate::core::clock::Ctx;
 use crate::core::invitations;
-use crate::core::permissions::ResourceOwner;
-use crate::core::resources::{rows_after, shares_from, split_cursor};
+use crate::core::resources::{rows_after, split_cursor};
 use crate::core::share_map::Handle;
 use crate::core::shares::{
     self, row_key, Assoc, AssociationStatus, AssociationType, AttachedPermission, PrincipalAssoc,
@@ -788,7 +788,8 @@ fn owned_from_cursor<'a>(
     named: &'a [String],
 ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
     let (after_share, _) = split_cursor(cursor);
-    shares_from(state, ctx, ResourceOwner::SelfAccount, after_share, false)
+    let start = after_share.map_or(Bound::Unbounded, Bound::Included);
+    shares::owned(state, &ctx.account, start)
         .filter(move |s| named.is_empty() || named.iter().any(|n| **n == *s.arn))
 }
 

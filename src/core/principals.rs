@@ -9,6 +9,7 @@ use crate::core::catalog::Catalog;
 use crate::core::clock::Ctx;
 use crate::core::page::join_key;
 use crate::core::permissions::ResourceOwner;
+use crate::core::read_ahead::Batches;
 use crate::core::resources::{rows_after, shares_for, split_cursor};
 use crate::core::shares::ResourceShare;
 use crate::core::state::State;
@@ -110,7 +111,14 @@ pub fn list_principals(
     let pager = input.page.start(state, ctx, "ListPrincipals", &query)?;
     let cursor = pager.after().map(str::to_string);
     let (after_share, _) = split_cursor(cursor.as_deref());
-    let shares = shares_for(state, ctx, owner, after_share)
+    // A page reads its rows and the next one (to tell there is more), at
+    // the average number of principals a share holds.
+    let sizes = Batches::for_rows(
+        pager.limit() + 1,
+        state.shares.len(),
+        state.index.principal_pairs,
+    );
+    let shares = shares_for(state, ctx, owner, after_share, sizes)
         .filter(|s| {
             input.resource_share_arns.is_empty()
                 || input.resource_share_arns.iter().any(|a| **a == *s.arn)

@@ -80,9 +80,9 @@ pub fn keys<K: AsRef<str>, V>(map: &VecMap<K, V>) {
     }
 }
 
-/// The first batch of [`Batches`]: the shares of a usual page (a receiver's
-/// page of 20 resources spans about a dozen shares) in one batch, so its
-/// reads go out in one round of stages instead of two or three.
+/// The first batch of [`Batches`] when nothing better is known: the shares
+/// of a usual page in one batch, so its reads go out in one round of stages
+/// instead of two or three.
 pub const FIRST_BATCH: usize = 16;
 
 /// The largest batch of [`Batches`].
@@ -92,7 +92,7 @@ pub const MAX_BATCH: usize = 32;
 /// early (a page): about a page at first, so a short page fetches little
 /// it does not use, then doubling up to [`MAX_BATCH`], so a long listing
 /// has many reads in flight together.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Batches(usize);
 
 impl Default for Batches {
@@ -102,6 +102,28 @@ impl Default for Batches {
 }
 
 impl Batches {
+    /// Batches whose first holds `n` items (at least one, at most
+    /// [`MAX_BATCH`]).
+    pub fn first(n: usize) -> Batches {
+        Batches(n.clamp(1, MAX_BATCH))
+    }
+
+    /// Batches over items that hold rows, for a page of `rows` rows: the
+    /// first batch holds the items such a page reads when each holds the
+    /// average number of rows, `total_rows` over `items` (rounded up, so an
+    /// average page reads no item outside its first batch). Each item
+    /// fetched beyond the page costs a few cache misses, so at a million
+    /// shares the first batch's size shows in a page's time; an item too few
+    /// costs a second batch. With no rows anywhere, the default.
+    pub fn for_rows(rows: usize, items: usize, total_rows: usize) -> Batches {
+        if total_rows == 0 {
+            return Batches::default();
+        }
+        let wide = |n: usize| u128::try_from(n).unwrap_or(u128::MAX);
+        let needed = (wide(rows) * wide(items)).div_ceil(wide(total_rows));
+        Batches::first(usize::try_from(needed).unwrap_or(MAX_BATCH))
+    }
+
     /// The size of the next batch.
     pub fn next_size(&mut self) -> usize {
         let size = self.0;
@@ -150,5 +172,29 @@ mod tests {
         let sizes: Vec<usize> = (0..4).map(|_| b.next_size()).collect();
         let second = (2 * FIRST_BATCH).min(MAX_BATCH);
         assert_eq!(sizes, [FIRST_BATCH, second, MAX_BATCH, MAX_BATCH]);
+    }
+
+    #[test]
+    fn a_page_s_first_batch_holds_the_items_an_average_page_reads() {
+        let first = |mut b: Batches| b.next_size();
+        // 21 rows (a page of 20 and the one that says there is more), two
+        // rows an item: 11 items.
+        assert_eq!(first(Batches::for_rows(21, 1_000_000, 2_000_000)), 11);
+        // An average that does not divide evenly rounds up.
+        assert_eq!(first(Batches::for_rows(21, 3, 7)), 9);
+        assert_eq!(first(Batches::for_rows(1, 10, 10)), 1);
+        // Bounded both ways, and no rows at all is the default.
+        assert_eq!(first(Batches::for_rows(501, 1_000, 10)), MAX_BATCH);
+        assert_eq!(first(Batches::for_rows(1, 1, 1_000)), 1);
+        assert_eq!(first(Batches::for_rows(0, 5, 5)), 1);
+        assert_eq!(Batches::for_rows(21, 5, 0), Batches::default());
+        assert_eq!(
+            first(Batches::for_rows(usize::MAX, usize::MAX, 1)),
+            MAX_BATCH
+        );
+        // Later batches double from the first.
+        let mut b = Batches::first(11);
+        let sizes: Vec<usize> = (0..3).map(|_| b.next_size()).collect();
+        assert_eq!(sizes, [11, 22, MAX_BATCH]);
     }
 }

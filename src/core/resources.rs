@@ -118,14 +118,15 @@ pub struct ListResourcesInput {
 
 /// The shares a listing for `owner` walks, in ARN order from `from`
 /// (inclusive): the caller's own ACTIVE shares (SELF) or those shared with it
-/// (OTHER-ACCOUNTS).
+/// (OTHER-ACCOUNTS, checked in batches of `sizes`).
 pub fn shares_for<'a>(
     state: &'a State,
     ctx: &'a Ctx,
     owner: ResourceOwner,
     from: Option<&str>,
+    sizes: Batches,
 ) -> Box<dyn Iterator<Item = &'a ResourceShare> + 'a> {
-    shares_from(state, ctx, owner, from, true)
+    shares_from(state, ctx, owner, from, true, sizes)
 }
 
 /// Like [`shares_for`]; with `active_only` false the caller's own shares
@@ -136,6 +137,7 @@ pub fn shares_from<'a>(
     owner: ResourceOwner,
     from: Option<&str>,
     active_only: bool,
+    sizes: Batches,
 ) -> Box<dyn Iterator<Item = &'a ResourceShare> + 'a> {
     let start = from.map_or(Bound::Unbounded, Bound::Included);
     match owner {
@@ -143,23 +145,27 @@ pub fn shares_from<'a>(
             shares::owned(state, &ctx.account, start)
                 .filter(move |s| !active_only || s.status == ShareStatus::Active),
         ),
-        ResourceOwner::OtherAccounts => {
-            Box::new(access::visible_shares_from(state, &ctx.account, start))
-        }
+        ResourceOwner::OtherAccounts => Box::new(access::visible_shares_from(
+            state,
+            &ctx.account,
+            start,
+            sizes,
+        )),
     }
 }
 
-/// `shares`, unchanged, pulled a batch at a time; before a batch is handed
-/// out, the memory its rows will read is fetched for the whole batch at
-/// once: the resource entries of every share, then the ARNs they point to.
-/// Read share by share, row by row, each of those reads (a cache miss at a
-/// million shares) would wait for the one before. Batches grow
-/// ([`Batches`]), so a page fetches little it does not list.
+/// `shares`, unchanged, pulled a batch at a time (`sizes`, as the shares
+/// were checked); before a batch is handed out, the memory its rows will
+/// read is fetched for the whole batch at once: the resource entries of
+/// every share, then the ARNs they point to. Read share by share, row by
+/// row, each of those reads (a cache miss at a million shares) would wait
+/// for the one before. Batches grow ([`Batches`]), so a page fetches little
+/// it does not list.
 fn resources_warmed<'a>(
     mut shares: impl Iterator<Item = &'a ResourceShare> + 'a,
+    mut sizes: Batches,
 ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
     let mut batch: Vec<&'a ResourceShare> = Vec::with_capacity(MAX_BATCH);
-    let mut sizes = Batches::default();
     let mut taken = 0;
     std::iter::from_fn(move || {
         if taken == batch.len() {
@@ -250,7 +256,14 @@ pub fn list_resources(
     let cursor = pager.after().map(str::to_string);
     let (after_share, _) = split_cursor(cursor.as_deref());
     let principal = input.principal.as_deref().filter(|p| !p.is_empty());
-    let shares = resources_warmed(shares_for(state, ctx, owner, after_share))
+    // A page reads its rows and the next one (to tell there is more), at
+    // the average number of resources a share holds.
+    let sizes = Batches::for_rows(
+        pager.limit() + 1,
+        state.shares.len(),
+        state.index.resource_pairs,
+    );
+    let shares = resources_warmed(shares_for(state, ctx, owner, after_share, sizes), sizes)
         .filter(|s| {
             input.resource_share_arns.is_empty()
                 || input.resource_share_arns.iter().any(|a| **a == *s.arn)

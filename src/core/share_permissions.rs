@@ -13,6 +13,7 @@ use crate::core::page::join_key;
 use crate::core::permissions::{
     self, FeatureSet, PermissionInfo, PermissionRef, PermissionStatus, ResourceOwner,
 };
+use crate::core::read_ahead::Batches;
 use crate::core::resources;
 use crate::core::shares::{self, AssociationStatus, AttachedPermission, ParameterValues};
 use crate::core::state::State;
@@ -312,7 +313,10 @@ pub fn list_permission_associations(
         .start(state, ctx, "ListPermissionAssociations", &query)?;
     let cursor = pager.after().map(str::to_string);
     let (after_share, _) = resources::split_cursor(cursor.as_deref());
-    let shares = resources::shares_from(state, ctx, owner, after_share, false)
+    // A page reads its rows and the next one; a share holds one permission
+    // or more.
+    let sizes = Batches::first(pager.limit() + 1);
+    let shares = resources::shares_from(state, ctx, owner, after_share, false, sizes)
         .filter(|s| {
             input
                 .resource_share_arn

@@ -29,6 +29,7 @@ use crate::core::permission_map::PermissionMap;
 use crate::core::permissions::{
     self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner, Version,
 };
+use crate::core::read_ahead::Batches;
 use crate::core::share_map::{Handle, ShareMap};
 use crate::core::state::State;
 use crate::core::tags::{self, TagFilter, Tags};
@@ -340,6 +341,11 @@ pub struct ShareIndex {
     /// How many (principal, share) pairs `by_principal` holds.
     #[serde(skip)]
     pub principal_pairs: usize,
+    /// How many organizations and OUs `by_principal` holds. With none, no
+    /// receiver is reached through its organization or OUs, so a
+    /// receiver's listing does not look them up ([`ShareIndex::names_organizations`]).
+    #[serde(skip)]
+    pub organization_ids: usize,
     /// The shares holding each live resource: one entry per (hash of the
     /// resource ARN, share handle), found with one hash probe. Only ever
     /// sought by resource, never listed in order, so it keeps no ARNs: a
@@ -365,6 +371,7 @@ pub struct ResolvedIndex {
     /// Principal id -> (share ARN, ASSOCIATED).
     pub principals: BTreeMap<String, Vec<(String, bool)>>,
     pub principal_pairs: usize,
+    pub organization_ids: usize,
     /// (resource ARN, share ARN).
     pub resources: BTreeSet<(String, String)>,
     pub permissions: BTreeMap<(String, String), u32>,
@@ -405,6 +412,12 @@ pub struct Usage {
     pub principal_associations: usize,
 }
 
+/// Whether principal id `id` (as the index holds it) is an organization's
+/// or an OU's ARN (`arn:<partition>:organizations::...`).
+fn is_organization_arn(id: &str) -> bool {
+    id.split(':').nth(2) == Some("organizations")
+}
+
 /// An owned (key, share ARN) pair to look up or range over.
 fn pair(key: &str, share_arn: &str) -> (Arc<str>, Arc<str>) {
     (Arc::from(key), Arc::from(share_arn))
@@ -435,6 +448,11 @@ impl ShareIndex {
             Some((p, _)) => p.clone(),
             None => Arc::from(id),
         }
+    }
+
+    /// Whether any share names an organization or an OU (live).
+    pub fn names_organizations(&self) -> bool {
+        self.organization_ids > 0
     }
 
     /// Principal `id` as the index holds it, with its (share ARN, handle)
@@ -470,7 +488,13 @@ impl ShareIndex {
                     .or_insert_with(|| (id.clone(), Vec::new()))
                     .1
             }
-            None => self.by_principal.entry(id.clone()).or_default(),
+            None => match self.by_principal.entry(id.clone()) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    self.organization_ids += usize::from(is_organization_arn(id));
+                    e.insert(Vec::new())
+                }
+            },
         };
         match shares.binary_search_by(|l| l.arn.cmp(share_arn)) {
             Ok(_) => false,
@@ -529,6 +553,7 @@ impl ShareIndex {
                 self.by_account.remove(&n);
             } else {
                 self.by_principal.remove(id);
+                self.organization_ids -= usize::from(is_organization_arn(id));
             }
         }
         self.principal_pairs -= 1;
@@ -625,6 +650,7 @@ impl ShareIndex {
         self.by_account.clear();
         self.by_principal.clear();
         self.principal_pairs = 0;
+        self.organization_ids = 0;
         self.by_resource.clear();
         self.resource_pairs = 0;
         self.by_permission.clear();
@@ -719,6 +745,7 @@ impl ShareIndex {
         ResolvedIndex {
             principals,
             principal_pairs: self.principal_pairs,
+            organization_ids: self.organization_ids,
             resources: self
                 .by_resource
                 .iter()
@@ -1161,12 +1188,14 @@ pub fn get_resource_shares(
                 .as_deref()
                 .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
         )),
+        // A page reads its shares and the next one (to tell there is more).
         ResourceOwner::OtherAccounts => Box::new(access::visible_shares_from(
             state,
             &ctx.account,
             after
                 .as_deref()
                 .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
+            Batches::first(pager.limit() + 1),
         )),
     };
     let permission_version = input
