@@ -14,6 +14,18 @@
 //! then the slot inside the chunk's allocation) keep a lookup to two
 //! memory reads.
 //!
+//! Finding a share by its ARN (every request that names one) goes through
+//! a hash table of handles instead of the ordered map: in the ordered map
+//! that is a search through a million ARNs that share their first 50 bytes,
+//! each compare behind its own pointer and most of them cache misses; in
+//! the table it is one probe, then the slot and the share's own ARN to
+//! compare with. The table holds 8 bytes a share (the ARN's hash folded to
+//! 32 bits, and the handle), so a copy for a snapshot leaves it out
+//! ([`ShareMap::snapshot_copy`]) and finds shares through the ordered map.
+//! An ARN whose handle is reserved or taken out (within one change, under
+//! the write lock) has no share in its slot to compare with, so a probe
+//! that meets such a handle settles the question in the ordered map.
+//!
 //! Handles are not persisted: loading a snapshot numbers the shares in ARN
 //! order. A purged share's handle is reused by a later share; the indexes
 //! never hold a purged share (deleting a share ends every association it
@@ -25,6 +37,9 @@ use std::fmt;
 use std::ops::{Bound, Index};
 use std::sync::Arc;
 
+use hashbrown::HashTable;
+
+use crate::core::arn::arn_hash;
 use crate::core::permission_map::PermissionMap;
 use crate::core::read_ahead;
 use crate::core::shares::ResourceShare;
@@ -33,12 +48,52 @@ use crate::core::shares::ResourceShare;
 pub type Handle = u32;
 
 /// The shares by ARN (ordered) and by handle.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ShareMap {
     by_arn: imbl::OrdMap<Arc<str>, Handle>,
     slots: Slots,
     /// Handles of purged shares, for reuse.
     free: Vec<Handle>,
+    /// The handle of every ARN of `by_arn`, hashed by ARN (empty in
+    /// snapshot copies).
+    by_hash: HashTable<Hashed>,
+    /// Whether `by_hash` holds every ARN (false in snapshot copies).
+    hashed: bool,
+}
+
+impl Default for ShareMap {
+    fn default() -> ShareMap {
+        ShareMap {
+            by_arn: imbl::OrdMap::new(),
+            slots: Slots::default(),
+            free: Vec::new(),
+            by_hash: HashTable::new(),
+            hashed: true,
+        }
+    }
+}
+
+/// An entry of the hash table: the ARN's hash ([`fold`]) and the handle.
+#[derive(Debug, Clone, Copy)]
+struct Hashed {
+    hash: u32,
+    handle: Handle,
+}
+
+/// The hash of an ARN, folded to 32 bits to keep entries small.
+fn fold(arn: &str) -> u32 {
+    let h = arn_hash(arn);
+    (h ^ (h >> 32)) as u32
+}
+
+/// A folded hash as the table takes it: the table picks buckets with the
+/// low bits and tags entries with the top seven, so both come from the 32.
+fn spread(hash: u32) -> u64 {
+    (u64::from(hash) << 32) | u64::from(hash)
+}
+
+fn spread_of(e: &Hashed) -> u64 {
+    spread(e.hash)
 }
 
 /// Slots per chunk.
@@ -94,10 +149,43 @@ impl ShareMap {
         self.by_arn.is_empty()
     }
 
+    /// A copy for encoding a snapshot: the ordered map and the slots, taken
+    /// in O(chunks), without the hash table. Look-ups on it still work,
+    /// through the ordered map.
+    pub fn snapshot_copy(&self) -> ShareMap {
+        ShareMap {
+            by_arn: self.by_arn.clone(),
+            slots: self.slots.clone(),
+            free: self.free.clone(),
+            by_hash: HashTable::new(),
+            hashed: false,
+        }
+    }
+
     /// The handle of share `arn`, also while it is taken out
     /// ([`ShareMap::take`]) or reserved ([`ShareMap::reserve`]).
     pub fn handle(&self, arn: &str) -> Option<Handle> {
-        self.by_arn.get(arn).copied()
+        if !self.hashed {
+            return self.by_arn.get(arn).copied();
+        }
+        let hash = fold(arn);
+        let mut unsettled = false;
+        for e in self.by_hash.iter_hash(spread(hash)) {
+            if e.hash != hash {
+                continue;
+            }
+            match self.at(e.handle) {
+                Some(share) if *share.arn == *arn => return Some(e.handle),
+                Some(_) => {}
+                // Reserved or taken out: its ARN is in the ordered map only.
+                None => unsettled = true,
+            }
+        }
+        if unsettled {
+            self.by_arn.get(arn).copied()
+        } else {
+            None
+        }
     }
 
     /// The share in slot `h`: a few array steps, no string compares.
@@ -162,6 +250,11 @@ impl ShareMap {
             Some(h) => h,
             None => Handle::try_from(self.slots.push_empty()).expect("fewer than 2^32 shares"),
         };
+        if self.hashed {
+            let hash = fold(&arn);
+            self.by_hash
+                .insert_unique(spread(hash), Hashed { hash, handle: h }, spread_of);
+        }
         self.by_arn.insert(arn, h);
         h
     }
@@ -207,6 +300,12 @@ impl ShareMap {
     /// Removes share `arn` for good; its handle becomes free.
     pub fn remove(&mut self, arn: &str) -> Option<Arc<ResourceShare>> {
         let h = self.by_arn.remove(arn)?;
+        if let Ok(entry) = self
+            .by_hash
+            .find_entry(spread(fold(arn)), |e| e.handle == h)
+        {
+            entry.remove();
+        }
         self.free.push(h);
         self.slots.get_mut(h as usize)?.take()
     }
@@ -281,6 +380,61 @@ mod tests {
         assert_eq!(&*map.at(c).unwrap().arn, "arn:d");
         let arns: Vec<&str> = map.values().map(|s| &*s.arn).collect();
         assert_eq!(arns, ["arn:a", "arn:b", "arn:d"]);
+    }
+
+    /// The hash table finds what the ordered map finds, as shares come and
+    /// go and the table grows; a snapshot copy, without the table, too.
+    #[test]
+    fn look_ups_by_hash_agree_with_the_ordered_map() {
+        let arn = |i: usize| format!("arn:aws:ram:us-east-1:111122223333:resource-share/s{i}");
+        let mut map = ShareMap::new();
+        for i in 0..3000 {
+            map.insert(share(&arn(i)));
+        }
+        for i in (0..3000).step_by(3) {
+            map.remove(&arn(i)).unwrap();
+        }
+        for i in 3000..3500 {
+            map.insert(share(&arn(i)));
+        }
+        let copy = map.snapshot_copy();
+        assert!(copy.by_hash.is_empty());
+        for i in 0..4000 {
+            let expected = map.by_arn.get(arn(i).as_str()).copied();
+            assert_eq!(
+                expected.is_some(),
+                (3000..3500).contains(&i) || i < 3000 && i % 3 != 0
+            );
+            assert_eq!(map.handle(&arn(i)), expected, "{}", arn(i));
+            assert_eq!(copy.handle(&arn(i)), expected, "{}", arn(i));
+            assert_eq!(
+                map.get(&arn(i)).map(|s| s.arn.to_string()),
+                expected.map(|_| arn(i))
+            );
+        }
+        assert_eq!(map.by_hash.len(), map.len());
+        // A reserved ARN has no share in its slot yet, and is found.
+        let h = map.reserve(Arc::from("arn:reserved"));
+        assert_eq!(map.handle("arn:reserved"), Some(h));
+        assert!(map.get("arn:reserved").is_none());
+    }
+
+    /// ARNs whose hashes collide are told apart by the shares' own ARNs.
+    #[test]
+    fn colliding_hashes_are_settled_by_the_share_s_arn() {
+        let mut map = ShareMap::new();
+        let a = map.insert(share("arn:a"));
+        let b = map.insert(share("arn:b"));
+        // Entries for "arn:a" and for an absent ARN that lead to the other
+        // share, as a collision would.
+        for arn in ["arn:a", "arn:absent"] {
+            let hash = fold(arn);
+            map.by_hash
+                .insert_unique(spread(hash), Hashed { hash, handle: b }, spread_of);
+        }
+        assert_eq!(map.handle("arn:a"), Some(a));
+        assert_eq!(map.handle("arn:b"), Some(b));
+        assert_eq!(map.handle("arn:absent"), None);
     }
 
     #[test]

@@ -1142,20 +1142,25 @@ pub fn get_resource_shares(
             "permissionVersion can only be used together with permissionArn.".into(),
         ));
     }
-    let query = format!(
-        "{owner:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-        input.resource_share_arns,
-        input.status,
-        input.name,
-        input
-            .tag_filters
-            .iter()
-            .map(|f| (&f.tag_key, &f.tag_values))
-            .collect::<Vec<_>>(),
-        input.permission_arn,
-        input.permission_version
-    );
-    let pager = input.page.start(state, ctx, "GetResourceShares", &query)?;
+    // Rendered only for a token: a request naming one share has none.
+    let query = || {
+        format!(
+            "{owner:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            input.resource_share_arns,
+            input.status,
+            input.name,
+            input
+                .tag_filters
+                .iter()
+                .map(|f| (&f.tag_key, &f.tag_values))
+                .collect::<Vec<_>>(),
+            input.permission_arn,
+            input.permission_version
+        )
+    };
+    let pager = input
+        .page
+        .start_deferred(state, ctx, "GetResourceShares", &query)?;
     let after = pager.after().map(str::to_string);
     // Named shares are looked up, once each, not searched for: every one
     // must be the caller's (SELF) or reach it (OTHER-ACCOUNTS), the first

@@ -162,7 +162,8 @@ impl State {
 
     /// A copy of everything a snapshot holds, cheap enough to take under the
     /// read lock: shares are `Arc`s, so the share map is copied as pointers,
-    /// and the indexes (which snapshots leave out) are not copied.
+    /// and the indexes and hash tables (which snapshots leave out) are not
+    /// copied.
     pub fn snapshot_copy(&self) -> State {
         State {
             config: self.config.clone(),
@@ -172,7 +173,7 @@ impl State {
             permissions: self.permissions.snapshot_copy(),
             idempotency: self.idempotency.clone(),
             orgs: self.orgs.snapshot_copy(),
-            shares: self.shares.clone(),
+            shares: self.shares.snapshot_copy(),
             index: ShareIndex {
                 usage: self.index.usage.clone(),
                 ..ShareIndex::default()
