@@ -286,6 +286,7 @@ impl<'a> Visible<'a> {
             if let (Some(s), true) = (share, opened) {
                 if let Via::Id(..) = via {
                     read_ahead::entries(&s.principals, |p| &p.principal);
+                    read_ahead::fields(&s.principals, |p| &p.assoc.status);
                 }
                 read_ahead::text(&s.arn);
                 read_ahead::entries(&s.resources, |r| &r.assoc.status);

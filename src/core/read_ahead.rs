@@ -31,7 +31,10 @@ pub fn fetch<T>(r: &T) {
 
 /// Asks for the first `n` elements of `items`: every cache line from the
 /// first one's start to where the element after the `n`-th starts (which
-/// holds the `n`-th one's end).
+/// holds the `n`-th one's end), when elements are no longer than a line.
+/// Of longer elements it asks for each one's start and the start after the
+/// last, so a line in the middle of an element may be left out: their
+/// readers ask for the fields they read ([`fields`]).
 #[inline]
 pub fn slice<T>(items: &[T], n: usize) {
     let n = n.min(items.len());
@@ -64,10 +67,18 @@ pub fn text(text: &str) {
 /// line [`slice`] skips.
 #[inline]
 pub fn entries<K, V, U>(map: &VecMap<K, V>, tail: impl Fn(&V) -> &U) {
-    let e = map.as_slice();
-    slice(e, ENTRIES);
-    for (_, v) in e.iter().take(ENTRIES) {
-        fetch(tail(v));
+    slice(map.as_slice(), ENTRIES);
+    fields(map, tail);
+}
+
+/// Asks for the part `field` names of each of the first entries' values
+/// (the lines [`entries`] asked for cover an entry's start and its tail
+/// only; a reader of an entry longer than a cache line names what else it
+/// reads).
+#[inline]
+pub fn fields<K, V, U>(map: &VecMap<K, V>, field: impl Fn(&V) -> &U) {
+    for (_, v) in map.as_slice().iter().take(ENTRIES) {
+        fetch(field(v));
     }
 }
 
@@ -147,6 +158,7 @@ mod tests {
     fn asking_ahead_takes_empty_short_and_odd_inputs() {
         let mut map: VecMap<Arc<str>, (u8, String)> = VecMap::new();
         entries(&map, |v| &v.1);
+        fields(&map, |v| &v.0);
         keys(&map);
         text("");
         text("x");
@@ -160,6 +172,7 @@ mod tests {
         }
         let before = map.clone();
         entries(&map, |v| &v.1);
+        fields(&map, |v| &v.0);
         keys(&map);
         fetch(&map);
         text("arn:aws:ram:us-east-1:111122223333:resource-share/x");

@@ -217,7 +217,10 @@ fn read_ahead(shares: &[&ResourceShare]) {
         read_ahead::text(&s.owner);
         read_ahead::entries(&s.resources, |r| &r.assoc.status);
         read_ahead::entries(&s.principals, |p| &p.principal);
-        read_ahead::entries(&s.permissions, |p| &p.version);
+        read_ahead::fields(&s.principals, |p| &p.assoc.status);
+        // The link (and beside it the parameter values), which an entry
+        // longer than a cache line may hold in a line of its own.
+        read_ahead::entries(&s.permissions, |p| &p.linked);
     }
     for s in shares {
         read_ahead::keys(&s.resources);
@@ -225,8 +228,18 @@ fn read_ahead(shares: &[&ResourceShare]) {
         read_ahead::keys(&s.permissions);
         for p in s.permissions.values().take(read_ahead::ENTRIES) {
             match &p.linked {
-                Some(v) => read_ahead::fetch(&v.template),
-                None => read_ahead::text(&p.arn),
+                // A version spans two or three cache lines: the template,
+                // its parameters and the kept `Action` may each be in
+                // another.
+                Some(v) => {
+                    read_ahead::fetch(&v.template);
+                    read_ahead::fetch(&v.parameters);
+                    read_ahead::fetch(&v.plain_action);
+                }
+                None => {
+                    read_ahead::text(&p.arn);
+                    read_ahead::fetch(&p.version);
+                }
             }
         }
     }
