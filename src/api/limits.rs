@@ -149,38 +149,57 @@ impl<S> tower_layer::Layer<S> for OversizeLayer {
 #[derive(Debug, Clone)]
 pub struct Oversize<S>(S);
 
-type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
-
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Oversize<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Future: Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = BoxFuture<Response<ResBody>, S::Error>;
+    type Future = Relabeled<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.0.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        let answer = self.0.call(req);
-        Box::pin(async move {
-            let mut resp = answer.await?;
+        Relabeled {
+            answer: self.0.call(req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer of the wrapped service, relabeled when it is ready (no
+    /// allocation per request, unlike a boxed `async` block).
+    pub struct Relabeled<F> {
+        #[pin]
+        answer: F,
+    }
+}
+
+impl<F, ResBody, E> Future for Relabeled<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().answer.poll(cx).map_ok(|mut resp| {
             relabel_oversize(resp.headers_mut());
-            Ok(resp)
+            resp
         })
     }
 }
 
+/// OUT_OF_RANGE as a `grpc-status` value.
+const OUT_OF_RANGE: &[u8] = b"11";
+
 /// Rewrites tonic's OUT_OF_RANGE "message too large" status, if that is
 /// what `headers` carry, to RESOURCE_EXHAUSTED.
 fn relabel_oversize(headers: &mut HeaderMap) {
-    let out_of_range = (Code::OutOfRange as i32).to_string();
     let is_oversize = headers
         .get("grpc-status")
-        .is_some_and(|v| v.as_bytes() == out_of_range.as_bytes())
+        .is_some_and(|v| v.as_bytes() == OUT_OF_RANGE)
         && headers
             .get("grpc-message")
             .and_then(|m| m.to_str().ok())
@@ -392,6 +411,15 @@ fn check_encoded(schema: &Schema, name: &str, mut bytes: &[u8], path: &str) -> R
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn out_of_range_is_written_as_tonic_writes_it() {
+        assert_eq!(
+            OUT_OF_RANGE,
+            (Code::OutOfRange as i32).to_string().as_bytes()
+        );
+    }
+
     use super::*;
     use crate::pb::admin as admin_pb;
     use crate::pb::v1 as ram_pb;

@@ -242,8 +242,9 @@ impl Shared {
         self
     }
 
-    fn ctx(&self, caller: &Caller) -> Ctx {
-        Ctx::new(caller.account.clone(), self.clock.now(), rand::random())
+    /// The context of a read by `caller`, which takes its account over.
+    fn ctx(&self, caller: Caller) -> Ctx {
+        Ctx::new(caller.account, self.clock.now(), rand::random())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -340,13 +341,13 @@ impl Shared {
             Ok(entered) => entered,
             Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
         };
+        let ctx = self.ctx(caller);
         let result = (|| {
             let input = In::try_from(req.into_inner())?;
-            let ctx = self.ctx(&caller);
             let state = self.read_at(ctx.now);
             op(&state, &ctx, input).map(Resp::from)
         })();
-        finish(&self.metrics, method, &caller.account, started, result)
+        finish(&self.metrics, method, &ctx.account, started, result)
     }
 
     /// Runs a mutating operation that takes a `clientToken`: a retry with the
@@ -482,9 +483,9 @@ impl Shared {
             Ok(entered) => entered,
             Err((account, e)) => return finish(&self.metrics, method, &account, started, Err(e)),
         };
-        let ctx = self.ctx(&caller);
+        let ctx = self.ctx(caller);
         let result = op(&self.read_at(ctx.now), &ctx, req.into_inner());
-        finish(&self.metrics, method, &caller.account, started, result)
+        finish(&self.metrics, method, &ctx.account, started, result)
     }
 
     /// Runs a mutating admin RPC (journaled like every mutation).

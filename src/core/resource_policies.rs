@@ -137,25 +137,31 @@ pub fn get_resource_policies(
         holding.push(shares);
     }
     // Documents are built only up to one past the page, which tells whether
-    // another page follows. Keys are positions; only the last one of a page
-    // is written out, for its token.
+    // another page follows (that one is not kept). Keys are positions; only
+    // the last one of a page is written out, for its token.
     let after = pager
         .after()
         .map(|a| a.parse::<usize>().unwrap_or(usize::MAX));
-    let mut built = Vec::new();
+    let mut items = Vec::new();
+    let mut last = None;
+    let mut more = false;
     for (i, (arn, shares)) in arns.iter().zip(&holding).enumerate() {
         if after.is_some_and(|a| i <= a) {
             continue;
         }
         if let Some(doc) = policy_of(state, shares, arn, principal)? {
-            built.push((i, doc));
-            if built.len() > pager.limit() {
+            if items.len() == pager.limit() {
+                more = true;
                 break;
             }
+            items.push(doc);
+            last = Some(i);
         }
     }
-    let (page, next_token) = pager.finish_keyed(built, |(i, _)| position_key(*i));
-    let items = page.into_iter().map(|(_, doc)| doc).collect();
+    let next_token = match last {
+        Some(i) if more => Some(pager.token_after(&position_key(i))),
+        _ => None,
+    };
     Ok(Page { items, next_token })
 }
 
