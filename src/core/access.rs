@@ -387,19 +387,24 @@ mod tests {
         .arn
     }
 
+    /// The owner's request naming `principal` in share `arn`.
+    fn naming(arn: &str, principal: &str) -> crate::core::associations::ShareEntitiesInput {
+        crate::core::associations::ShareEntitiesInput {
+            resource_share_arn: arn.to_string(),
+            entities: Entities {
+                resource_arns: Vec::new(),
+                principals: vec![principal.to_string()],
+                sources: Vec::new(),
+            },
+        }
+    }
+
     /// Names share `arn` through `principal` too.
     fn name_also(state: &mut State, seed: u64, arn: &str, principal: &str) {
         crate::core::associations::associate_resource_share(
             state,
             &ctx(OWNER, seed),
-            crate::core::associations::ShareEntitiesInput {
-                resource_share_arn: arn.to_string(),
-                entities: Entities {
-                    resource_arns: Vec::new(),
-                    principals: vec![principal.to_string()],
-                    sources: Vec::new(),
-                },
-            },
+            naming(arn, principal),
         )
         .unwrap();
     }
@@ -409,14 +414,7 @@ mod tests {
         crate::core::associations::disassociate_resource_share(
             state,
             &ctx(OWNER, seed),
-            crate::core::associations::ShareEntitiesInput {
-                resource_share_arn: arn.to_string(),
-                entities: Entities {
-                    resource_arns: Vec::new(),
-                    principals: vec![principal.to_string()],
-                    sources: Vec::new(),
-                },
-            },
+            naming(arn, principal),
         )
         .unwrap();
     }
