@@ -20,6 +20,7 @@ pub mod policy;
 pub mod principals;
 pub mod read_ahead;
 pub mod resource_policies;
+pub mod resource_table;
 pub mod resource_types;
 pub mod resources;
 pub mod share_map;

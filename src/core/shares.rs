@@ -16,8 +16,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use hashbrown::HashTable;
-
 use chrono::{DateTime, Duration, Utc};
 
 use crate::core::access;
@@ -30,6 +28,7 @@ use crate::core::permissions::{
     self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner, Version,
 };
 use crate::core::read_ahead::Batches;
+use crate::core::resource_table::ResourceTable;
 use crate::core::share_map::{Handle, ShareMap};
 use crate::core::state::State;
 use crate::core::tags::{self, TagFilter, Tags};
@@ -346,13 +345,14 @@ pub struct ShareIndex {
     /// receiver's listing does not look them up ([`ShareIndex::names_organizations`]).
     #[serde(skip)]
     pub organization_ids: usize,
-    /// The shares holding each live resource: one entry per (hash of the
-    /// resource ARN, share handle), found with one hash probe. Only ever
-    /// sought by resource, never listed in order, so it keeps no ARNs: a
-    /// look-up checks each candidate share's own resources, which settles
-    /// hash collisions ([`ShareIndex::resource_candidates`]).
+    /// The shares holding each live resource: one entry per (live
+    /// resource, share), a tag of the resource ARN's hash and the share's
+    /// handle, found with one cache line a probe (`ResourceTable`). Only
+    /// ever sought by resource, never listed in order, so it keeps no ARNs:
+    /// a look-up checks each candidate share's own resources, which settles
+    /// collisions ([`ShareIndex::resource_candidates`]).
     #[serde(skip)]
-    pub by_resource: HashTable<ResourceEntry>,
+    pub by_resource: ResourceTable,
     /// How many (resource, share) pairs `by_resource` holds.
     #[serde(skip)]
     pub resource_pairs: usize,
@@ -392,16 +392,6 @@ pub struct Listed {
     /// reading the share's principals (`access::Visible`); it takes no room
     /// of its own (the handle leaves four bytes of padding).
     pub associated: bool,
-}
-
-/// One share's live resources whose ARNs have one hash (almost always a
-/// single resource).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResourceEntry {
-    hash: u64,
-    share: Handle,
-    /// How many of the share's live resources have this hash.
-    resources: u32,
 }
 
 /// What an account uses against its quotas.
@@ -568,24 +558,7 @@ impl ShareIndex {
 
     /// Files resource `arn` under the share with handle `h`.
     fn insert_resource_pair(&mut self, h: Handle, arn: &str) {
-        let hash = arn_hash(arn);
-        match self
-            .by_resource
-            .find_mut(hash, |e| e.hash == hash && e.share == h)
-        {
-            Some(e) => e.resources += 1,
-            None => {
-                self.by_resource.insert_unique(
-                    hash,
-                    ResourceEntry {
-                        hash,
-                        share: h,
-                        resources: 1,
-                    },
-                    |e| e.hash,
-                );
-            }
-        }
+        self.by_resource.insert(arn_hash(arn), h);
         self.resource_pairs += 1;
     }
 
@@ -600,17 +573,8 @@ impl ShareIndex {
     /// Takes resource `arn` of the share with handle `h` out of
     /// `by_resource`; false if it was not filed.
     fn remove_resource_pair(&mut self, h: Handle, arn: &str) -> bool {
-        let hash = arn_hash(arn);
-        let Ok(mut entry) = self
-            .by_resource
-            .find_entry(hash, |e| e.hash == hash && e.share == h)
-        else {
+        if !self.by_resource.remove(arn_hash(arn), h) {
             return false;
-        };
-        if entry.get().resources > 1 {
-            entry.get_mut().resources -= 1;
-        } else {
-            entry.remove();
         }
         self.resource_pairs -= 1;
         true
@@ -657,7 +621,7 @@ impl ShareIndex {
         // The quota usage (kept in snapshots) counts the live resource
         // associations already: room for all of them, without rehashing.
         let resources = self.usage.values().map(|u| u.resource_associations).sum();
-        self.by_resource.reserve(resources, |e| e.hash);
+        self.by_resource.reserve(resources);
         for (h, share) in shares.with_handles().filter(|(_, s)| s.is_live()) {
             for (id, p) in share.principals.iter() {
                 if p.assoc.status.is_live() {
@@ -700,20 +664,19 @@ impl ShareIndex {
 
     /// The live shares (in `shares`, the map this index describes) filed
     /// under the hash of resource `arn`, in no particular order, with one
-    /// hash probe: every share that holds `arn` live, and in the rare case
-    /// of a hash collision others, which the caller weeds out with
+    /// probe: every share that holds `arn` live, and in the rare case of a
+    /// collision others, which the caller weeds out with
     /// [`ResourceShare::holds_live`] (after reading what else it needs of
-    /// the shares, so the reads overlap).
+    /// the shares, so the reads overlap). A share whose resources collide
+    /// with each other comes once for each; callers drop repeats.
     pub fn resource_candidates<'a>(
         &'a self,
         shares: &'a ShareMap,
         arn: &str,
     ) -> impl Iterator<Item = &'a ResourceShare> + 'a {
-        let hash = arn_hash(arn);
         self.by_resource
-            .iter_hash(hash)
-            .filter(move |e| e.hash == hash)
-            .filter_map(move |e| shares.at(e.share))
+            .handles(arn_hash(arn))
+            .filter_map(move |h| shares.at(h))
             .map(|s| &**s)
     }
 
@@ -746,29 +709,37 @@ impl ShareIndex {
             principals,
             principal_pairs: self.principal_pairs,
             organization_ids: self.organization_ids,
-            resources: self
-                .by_resource
-                .iter()
-                .flat_map(|e| {
-                    let share = shares
-                        .at(e.share)
-                        .unwrap_or_else(|| panic!("index handle {} names no share", e.share));
-                    let filed: Vec<(String, String)> = share
-                        .resources
-                        .iter()
-                        .filter(|(arn, r)| r.assoc.status.is_live() && arn_hash(arn) == e.hash)
-                        .map(|(arn, _)| (arn.to_string(), share.arn.to_string()))
-                        .collect();
-                    assert_eq!(
-                        filed.len(),
-                        e.resources as usize,
-                        "share {}: live resources under hash {}",
-                        share.arn,
-                        e.hash
-                    );
-                    filed
-                })
-                .collect(),
+            resources: {
+                // (tag, handle) -> entries; each must be the share's live
+                // resources with that tag.
+                let mut filed: BTreeMap<(u32, Handle), usize> = BTreeMap::new();
+                for (tag, h) in self.by_resource.iter() {
+                    *filed.entry((tag, h)).or_default() += 1;
+                }
+                filed
+                    .into_iter()
+                    .flat_map(|((tag, h), n)| {
+                        let share = shares
+                            .at(h)
+                            .unwrap_or_else(|| panic!("index handle {h} names no share"));
+                        let live: Vec<(String, String)> = share
+                            .resources
+                            .iter()
+                            .filter(|(arn, r)| {
+                                r.assoc.status.is_live() && ResourceTable::tag(arn_hash(arn)) == tag
+                            })
+                            .map(|(arn, _)| (arn.to_string(), share.arn.to_string()))
+                            .collect();
+                        assert_eq!(
+                            live.len(),
+                            n,
+                            "share {}: live resources under tag {tag:#x}",
+                            share.arn
+                        );
+                        live
+                    })
+                    .collect()
+            },
             permissions: self
                 .by_permission
                 .iter()
@@ -1429,6 +1400,7 @@ mod tests {
             .map(|s| s.arn.to_string())
             .collect();
         arns.sort();
+        arns.dedup();
         arns
     }
 
