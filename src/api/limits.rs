@@ -411,15 +411,6 @@ fn check_encoded(schema: &Schema, name: &str, mut bytes: &[u8], path: &str) -> R
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn out_of_range_is_written_as_tonic_writes_it() {
-        assert_eq!(
-            OUT_OF_RANGE,
-            (Code::OutOfRange as i32).to_string().as_bytes()
-        );
-    }
-
     use super::*;
     use crate::pb::admin as admin_pb;
     use crate::pb::v1 as ram_pb;
@@ -429,6 +420,14 @@ mod tests {
             Err(Error::InvalidParameter(m)) => m,
             other => panic!("expected InvalidParameterException, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn out_of_range_is_written_as_tonic_writes_it() {
+        assert_eq!(
+            OUT_OF_RANGE,
+            (Code::OutOfRange as i32).to_string().as_bytes()
+        );
     }
 
     #[test]

@@ -157,7 +157,7 @@ pub fn visible_shares_from<'a>(
     // on the way while the organization look-up runs.
     let own_list = state.index.principal_list(account);
     if let Some((_, list)) = own_list {
-        read_ahead::slice(list, read_ahead::FIRST_BATCH);
+        read_ahead::slice(list, sizes.peek());
     }
     let others = exact_ids(state, account)
         .into_iter()

@@ -70,15 +70,7 @@ impl PageInput {
         query: &'a str,
         max_kind: page::MaxResultsError,
     ) -> crate::error::Result<page::Pager<'a>> {
-        page::Pager::start(
-            &state.tokens,
-            op,
-            &ctx.account,
-            query,
-            self.max_results,
-            self.next_token.as_deref(),
-            max_kind,
-        )
+        self.begin(state, ctx, op, page::Query::Text(query), max_kind)
     }
 
     /// Like [`PageInput::start`], with the query rendered by `query` only
@@ -90,14 +82,32 @@ impl PageInput {
         op: &'a str,
         query: &'a dyn Fn() -> String,
     ) -> crate::error::Result<page::Pager<'a>> {
+        self.begin(
+            state,
+            ctx,
+            op,
+            page::Query::Deferred(query),
+            page::MaxResultsError::InvalidParameter,
+        )
+    }
+
+    /// The page of `op` for the caller, under the server's token key.
+    fn begin<'a>(
+        &self,
+        state: &'a state::State,
+        ctx: &'a clock::Ctx,
+        op: &'a str,
+        query: page::Query<'a>,
+        max_kind: page::MaxResultsError,
+    ) -> crate::error::Result<page::Pager<'a>> {
         page::Pager::start_query(
             &state.tokens,
             op,
             &ctx.account,
-            page::Query::Deferred(query),
+            query,
             self.max_results,
             self.next_token.as_deref(),
-            page::MaxResultsError::InvalidParameter,
+            max_kind,
         )
     }
 }

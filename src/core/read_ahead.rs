@@ -94,7 +94,7 @@ pub fn keys<K: AsRef<str>, V>(map: &VecMap<K, V>) {
 /// The first batch of [`Batches`] when nothing better is known: the shares
 /// of a usual page in one batch, so its reads go out in one round of stages
 /// instead of two or three.
-pub const FIRST_BATCH: usize = 16;
+const FIRST_BATCH: usize = 16;
 
 /// The largest batch of [`Batches`].
 pub const MAX_BATCH: usize = 32;
@@ -130,9 +130,13 @@ impl Batches {
         if total_rows == 0 {
             return Batches::default();
         }
-        let wide = |n: usize| u128::try_from(n).unwrap_or(u128::MAX);
-        let needed = (wide(rows) * wide(items)).div_ceil(wide(total_rows));
-        Batches::first(usize::try_from(needed).unwrap_or(MAX_BATCH))
+        // A product past `usize` asks for more than the largest batch anyway.
+        Batches::first(rows.saturating_mul(items).div_ceil(total_rows))
+    }
+
+    /// The size of the next batch, without taking it.
+    pub fn peek(self) -> usize {
+        self.0
     }
 
     /// The size of the next batch.

@@ -62,8 +62,9 @@ pub struct ResourceTable {
     deleted: usize,
 }
 
-/// The tag of a 64-bit hash: 31 of its bits, folded from both halves.
-fn tag_of(hash: u64) -> u32 {
+/// The tag an entry of `hash` carries (as [`ResourceTable::iter`] gives
+/// it): 31 of its bits, folded from both halves.
+pub fn tag_of(hash: u64) -> u32 {
     let folded = (hash ^ (hash >> 32)) as u32;
     (folded >> 1) | TAGGED
 }
@@ -211,12 +212,6 @@ impl ResourceTable {
                 .filter(|(t, _)| **t & TAGGED != 0)
                 .map(|(t, h)| (*t, h))
         })
-    }
-
-    /// The tag an entry of `hash` carries (as [`ResourceTable::iter`]
-    /// gives it).
-    pub fn tag(hash: u64) -> u32 {
-        tag_of(hash)
     }
 }
 

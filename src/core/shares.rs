@@ -28,7 +28,7 @@ use crate::core::permissions::{
     self, FeatureSet, PermissionRef, PermissionStatus, ResourceOwner, Version,
 };
 use crate::core::read_ahead::Batches;
-use crate::core::resource_table::ResourceTable;
+use crate::core::resource_table::{self, ResourceTable};
 use crate::core::share_map::{Handle, ShareMap};
 use crate::core::state::State;
 use crate::core::tags::{self, TagFilter, Tags};
@@ -726,7 +726,8 @@ impl ShareIndex {
                             .resources
                             .iter()
                             .filter(|(arn, r)| {
-                                r.assoc.status.is_live() && ResourceTable::tag(arn_hash(arn)) == tag
+                                r.assoc.status.is_live()
+                                    && resource_table::tag_of(arn_hash(arn)) == tag
                             })
                             .map(|(arn, _)| (arn.to_string(), share.arn.to_string()))
                             .collect();
